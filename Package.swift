@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Data flows one way: file (CHDF5, HDF5) → checkpoint (KerasCheckpoint) → model (ReplayEngine,
+// assembled by KerasReplay) → outputs (NumPyFiles, the CLI).
+let package = Package(
+    name: "KerasReplay",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "KerasReplay", targets: ["KerasReplay", "KerasCheckpoint", "ReplayEngine", "HDF5", "NumPyFiles"]),
+        .executable(name: "keras-replay", targets: ["KerasReplayCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+    ],
+    targets: [
+        // libhdf5 itself, plus C shims for the macros Swift cannot see (H5P_DEFAULT, H5T_NATIVE_*, ...).
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+        // Read-only HDF5 in Swift: files, groups, attributes, datasets. Knows nothing of Keras.
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // NumPy .npy / .npz reading and writing.
+        .target(name: "NumPyFiles", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Keras checkpoints: formats, model configs, weight binding with roles and gate blocks.
+        .target(name: "KerasCheckpoint", dependencies: ["HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Tensors, kernels, layers, graph. Pure Swift, no BLAS, no Keras file knowledge.
+        .target(
+            name: "ReplayEngine",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        // The library facade: checkpoint → engine model, predict, gate traces, checkpoint diffs.
+        .target(name: "KerasReplay", dependencies: ["KerasCheckpoint", "ReplayEngine", "NumPyFiles"]),
+        .executableTarget(
+            name: "KerasReplayCLI",
+            dependencies: ["KerasReplay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // Finds the checkpoints real Keras wrote in SampleCheckpoints/, for the tests.
+        .target(name: "SampleCatalog", dependencies: ["NumPyFiles"], path: "Tests/SampleCatalog"),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "SampleCatalog"]),
+        .testTarget(name: "KerasCheckpointTests", dependencies: ["KerasCheckpoint", "SampleCatalog"]),
+        .testTarget(name: "ReplayEngineTests", dependencies: ["ReplayEngine"]),
+        .testTarget(name: "KerasReplayTests", dependencies: ["KerasReplay", "NumPyFiles", "SampleCatalog"]),
+    ]
+)

@@ -1,0 +1,73 @@
+import CHDF5
+import Foundation
+
+/// An HDF5 file opened read-only. Nothing in this module can write to it.
+public final class HDF5File: @unchecked Sendable {
+    /// The path as given.
+    public let path: String
+    public let limits: ReadLimits
+    let identifier: hid_t
+
+    /// Opens `path` read-only.
+    /// - Throws: `HDF5Error` when the file is missing, unreadable or not HDF5.
+    public init(path: String, limits: ReadLimits = .standard) throws {
+        self.path = path
+        self.limits = limits
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw HDF5Error(file: path, message: "no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw HDF5Error(file: path, message: "is a directory, not a file")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw HDF5Error(file: path, message: "not readable (permission denied)")
+        }
+        identifier = try withLibrary {
+            let accessList = chdf5_fapl_create()
+            defer { H5Pclose(accessList) }
+            // Close every object when the file closes, so nothing outlives a failed read.
+            H5Pset_fclose_degree(accessList, H5F_CLOSE_STRONG)
+            let id = H5Fopen(path, chdf5_acc_rdonly(), accessList)
+            guard id >= 0 else {
+                let detail = takeLibraryErrorMessage()
+                if Self.hasHDF5Signature(path) {
+                    throw HDF5Error(file: path, message: "HDF5 file is damaged or truncated (\(detail))")
+                }
+                throw HDF5Error(file: path, message: "not an HDF5 file (no HDF5 signature)")
+            }
+            return id
+        }
+    }
+
+    deinit {
+        withLibrary { _ = H5Fclose(identifier) }
+    }
+
+    /// The root group `/`.
+    public func root() throws -> HDF5Group {
+        try HDF5Group(file: self, path: "/")
+    }
+
+    /// Opens the group at an absolute path.
+    public func group(_ path: String) throws -> HDF5Group {
+        try HDF5Group(file: self, path: path)
+    }
+
+    /// Whether the first bytes at offset 0, 512, 1024, ... carry the HDF5 superblock signature.
+    static func hasHDF5Signature(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
+        var offset: UInt64 = 0
+        while offset <= 1 << 20 {
+            do {
+                try handle.seek(toOffset: offset)
+                guard let bytes = try handle.read(upToCount: 8), bytes.count == 8 else { return false }
+                if Array(bytes) == signature { return true }
+            } catch { return false }
+            offset = offset == 0 ? 512 : offset * 2
+        }
+        return false
+    }
+}

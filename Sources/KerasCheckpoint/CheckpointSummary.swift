@@ -1,0 +1,142 @@
+import HDF5
+
+/// Everything `inspect` shows, built from metadata alone (no weight data is read).
+public struct CheckpointSummary: Sendable, Encodable {
+    public struct Weight: Sendable, Encodable {
+        /// As stored in `weight_names` (Keras 1's per-gate arrays: the first of them).
+        public var name: String
+        public var role: String
+        public var direction: String?
+        public var dtype: String
+        public var shape: [Int]
+        /// `100 inputs x 4 gates x 20 units`.
+        public var meaning: String?
+        public var gates: [GateColumns]
+        public var storedAs: [String]
+
+        enum CodingKeys: String, CodingKey { case name, role, direction, dtype, shape, meaning, gates, storedAs = "stored_as" }
+    }
+
+    public struct GateColumns: Sendable, Encodable {
+        public var gate: String
+        public var start: Int
+        public var end: Int
+    }
+
+    public struct Layer: Sendable, Encodable {
+        public var name: String
+        public var className: String?
+        public var outputShapes: [[Int?]]?
+        public var activations: [String: String]
+        /// Units, return_sequences, stateful, merge_mode ... as configured.
+        public var settings: [String: String]
+        public var parameters: Int
+        public var weights: [Weight]
+
+        enum CodingKeys: String, CodingKey {
+            case name, className = "class_name", outputShapes = "output_shapes", activations, settings, parameters, weights
+        }
+    }
+
+    public var file: String
+    public var format: String
+    public var kerasVersion: String?
+    public var generation: String?
+    public var backend: String?
+    public var modelClass: String?
+    public var modelName: String?
+    public var inputs: [String]
+    public var outputs: [String]
+    public var layers: [Layer]
+    public var totalParameters: Int
+    public var hardSigmoid: String?
+    public var stringEncodings: [String: String]
+    public var chunkedAttributes: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case file, format, kerasVersion = "keras_version", generation, backend, modelClass = "model_class", modelName = "model_name"
+        case inputs, outputs, layers, totalParameters = "total_parameters", hardSigmoid = "hard_sigmoid"
+        case stringEncodings = "string_encodings", chunkedAttributes = "chunked_attributes"
+    }
+
+    public init(_ checkpoint: KerasCheckpoint) {
+        let version = checkpoint.kerasVersion
+        file = checkpoint.path
+        format = checkpoint.format.rawValue
+        kerasVersion = version?.text
+        generation = version?.generation.rawValue
+        backend = version?.backend
+        modelClass = checkpoint.model?.className
+        modelName = checkpoint.model?.name
+        inputs = checkpoint.model?.inputs.map(\.description) ?? []
+        outputs = checkpoint.model?.outputs.map(\.description) ?? []
+        totalParameters = checkpoint.parameterCount
+        hardSigmoid = version.map { $0.usesKeras3HardSigmoid ? "clip(x/6 + 0.5, 0, 1) (Keras 3)" : "clip(0.2x + 0.5, 0, 1) (Keras 1/2, tf-keras)" }
+        stringEncodings = checkpoint.stringEncodings.mapValues(\.rawValue)
+        chunkedAttributes = checkpoint.chunkedAttributes
+
+        var layers: [Layer] = []
+        let weightsByLayer = Dictionary(checkpoint.layers.map { ($0.layerName, $0) }, uniquingKeysWith: { first, _ in first })
+        let described = checkpoint.model?.layers.map(\.name) ?? checkpoint.layers.map(\.layerName)
+        for name in described {
+            let description = checkpoint.model?.layer(named: name)
+            let stored = weightsByLayer[name]
+            let weights = (stored?.bound ?? []).map { Self.weight($0, layer: description, version: version) }
+            var activations: [String: String] = [:]
+            if let description {
+                for (key, value) in LayerActivations.of(description, version: version) { activations[key] = value }
+            }
+            layers.append(Layer(name: name, className: description?.className ?? stored?.className,
+                                outputShapes: checkpoint.outputShapes[name], activations: activations,
+                                settings: description.map(Self.settings) ?? [:],
+                                parameters: stored?.parameterCount ?? 0, weights: weights))
+        }
+        self.layers = layers
+    }
+
+    static func settings(_ layer: LayerDescription) -> [String: String] {
+        var result: [String: String] = [:]
+        let keys = ["units", "output_dim", "return_sequences", "return_state", "go_backwards", "stateful", "merge_mode",
+                    "reset_after", "use_bias", "n", "filters", "kernel_size", "strides", "padding", "dilation_rate",
+                    "mask_zero", "mask_value", "input_dim", "rate", "target_shape", "dims", "axis", "pool_size"]
+        let sources = [layer.config] + (layer.wrappedLayer.map { [$0.config] } ?? [])
+        for config in sources {
+            for key in keys {
+                guard let value = config[key], result[key] == nil else { continue }
+                result[key] = value.string ?? value.jsonText
+            }
+        }
+        if let inner = layer.wrappedLayer { result["layer"] = inner.className }
+        return result
+    }
+
+    static func weight(_ weight: BoundWeight, layer: LayerDescription?, version: KerasVersion?) -> Weight {
+        var meaning: String?
+        if !weight.gates.isEmpty, let units = weight.gates.first.map({ $0.columns.count }) {
+            let gates = weight.gates.count
+            switch weight.role {
+            case .kernel where weight.shape.count == 2:
+                meaning = "\(weight.shape[0]) inputs x \(gates) gates x \(units) units"
+            case .recurrentKernel where weight.shape.count == 2:
+                meaning = "\(weight.shape[0]) units x \(gates) gates x \(units) units"
+            case .bias where weight.shape.count == 2:
+                meaning = "[input bias, recurrent bias] x \(gates) gates x \(units) units"
+            case .bias:
+                meaning = "\(gates) gates x \(units) units"
+            default: break
+            }
+        } else if weight.role == .kernel, weight.shape.count == 2, layer?.className == "SimpleRNN" || layer?.wrappedLayer?.className == "SimpleRNN" {
+            meaning = "\(weight.shape[0]) inputs x \(weight.shape[1]) units"
+        } else if weight.role == .kernel, weight.shape.count == 2 {
+            meaning = "\(weight.shape[0]) inputs x \(weight.shape[1]) units"
+        } else if weight.role == .kernel, weight.shape.count == 3 {
+            meaning = "\(weight.shape[0]) taps x \(weight.shape[1]) input channels x \(weight.shape[2]) filters"
+        } else if weight.role == .embeddings, weight.shape.count == 2 {
+            meaning = "\(weight.shape[0]) tokens x \(weight.shape[1]) dimensions"
+        }
+        return Weight(name: weight.sources[0].storedName, role: "\(weight.role)", direction: weight.direction?.rawValue,
+                      dtype: weight.elementType.description, shape: weight.shape, meaning: meaning,
+                      gates: weight.gates.map { GateColumns(gate: $0.gate.rawValue, start: $0.columns.lowerBound, end: $0.columns.upperBound) },
+                      storedAs: weight.sources.map(\.storedName))
+    }
+}

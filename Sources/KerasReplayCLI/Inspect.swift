@@ -1,0 +1,96 @@
+import ArgumentParser
+import KerasCheckpoint
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what a checkpoint holds: Keras version, layers, shapes, and which columns belong to which gate.",
+        discussion: "Reads metadata only; weight data is not loaded, so large checkpoints inspect instantly."
+    )
+
+    @Argument(help: "A Keras .h5/.hdf5 checkpoint.")
+    var checkpoint: String
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    func run() throws {
+        try reportingFailures {
+            let summary = CheckpointSummary(try KerasCheckpoint(path: checkpoint))
+            emit(json ? try jsonText(summary) : InspectText.render(summary))
+        }
+    }
+}
+
+/// The text form of `inspect`.
+enum InspectText {
+    static func render(_ summary: CheckpointSummary) -> String {
+        var lines: [String] = [summary.file]
+        var origin = summary.kerasVersion.map { "Keras \($0)" } ?? "Keras version not recorded"
+        if let generation = summary.generation { origin += " (\(generation))" }
+        if let backend = summary.backend { origin += ", backend \(backend)" }
+        lines.append("  \(origin), \(summary.format)")
+        if let modelClass = summary.modelClass {
+            lines.append("  \(modelClass) model '\(summary.modelName ?? "")': inputs \(summary.inputs.joined(separator: ", ")); outputs \(summary.outputs.joined(separator: ", "))")
+        } else {
+            lines.append("  no architecture in the file (weights only)")
+        }
+        if let hardSigmoid = summary.hardSigmoid { lines.append("  hard_sigmoid means \(hardSigmoid)") }
+        lines.append("")
+
+        let header = [("Layer", 0), ("Class", 0), ("Output shape", 0), ("Params", 0)]
+        var rows: [[String]] = []
+        for layer in summary.layers {
+            var className = layer.className ?? "?"
+            if let inner = layer.settings["layer"] { className += "(\(inner))" }
+            let shapes = layer.outputShapes.map { $0.map(formatShape).joined(separator: ", ") } ?? "?"
+            rows.append([layer.name, className, shapes, grouped(layer.parameters)])
+        }
+        var widths = header.map { $0.0.count }
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? String(repeating: " ", count: widths[index] - cell.count) + cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        lines.append(line(header.map(\.0)))
+        for (layer, row) in zip(summary.layers, rows) {
+            lines.append(line(row))
+            var details: [String] = []
+            if !layer.activations.isEmpty {
+                details.append(layer.activations.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+            let shown = ["units", "output_dim", "return_sequences", "return_state", "go_backwards", "stateful", "merge_mode", "reset_after", "mask_zero", "n"]
+            let flags = shown.compactMap { key in layer.settings[key].map { "\(key) \($0)" } }
+            if !flags.isEmpty { details.append(flags.joined(separator: ", ")) }
+            for detail in details { lines.append("    " + detail) }
+            for weight in layer.weights {
+                let label = (weight.direction.map { "\($0) " } ?? "") + weight.role
+                var text = "    \(label) \(weight.dtype) \(formatShape(weight.shape))"
+                if let meaning = weight.meaning { text += " = \(meaning)" }
+                if weight.storedAs.count > 1 { text += "  [joined from Keras 1 arrays \(weight.storedAs.joined(separator: ", "))]" } else { text += "  [\(weight.name)]" }
+                lines.append(text)
+                if !weight.gates.isEmpty {
+                    let blocks = weight.gates.map { "\($0.gate.replacingOccurrences(of: "_", with: " ")) [\($0.start), \($0.end))" }
+                    lines.append("        " + blocks.joined(separator: ", "))
+                }
+            }
+        }
+        lines.append("")
+        lines.append("Total parameters: \(grouped(summary.totalParameters))")
+        if !summary.stringEncodings.isEmpty {
+            lines.append("String attributes: " + summary.stringEncodings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                         + (summary.chunkedAttributes.isEmpty ? "" : "; split attributes: " + summary.chunkedAttributes.joined(separator: ", ")))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value)
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
+            result.append(character)
+        }
+        return result
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct KerasReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keras-replay",
+        abstract: "Read Keras .h5 checkpoints and replay their models offline, with model.predict's numbers.",
+        discussion: """
+        Results go to stdout, diagnostics to stderr. Exit codes: 0 success, 1 bad input or \
+        failure (one line on stderr says which file, which layer, what was expected and found), \
+        64 bad command line.
+        """,
+        subcommands: [Inspect.self, Predict.self]
+    )
+}
+
+/// Standard error, for diagnostics.
+enum StandardError {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Runs a subcommand's body so that any failure becomes one line on stderr and `exitCode`.
+func reportingFailures<T>(exitCode: Int32 = 1, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        StandardError.write("keras-replay: \(error)")
+        throw ExitCode(exitCode)
+    }
+}
+
+/// Writes text to stdout.
+func emit(_ text: String) {
+    FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+}
+
+func jsonText<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}

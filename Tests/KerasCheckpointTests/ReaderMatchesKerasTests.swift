@@ -1,0 +1,96 @@
+import Foundation
+import KerasCheckpoint
+import SampleCatalog
+import Testing
+
+/// Every sample checkpoint reads back as Keras itself described it when it wrote the file.
+@Suite("Checkpoint reader against what Keras reported")
+struct ReaderMatchesKerasTests {
+    @Test("version, model class, inputs and outputs", arguments: SampleCatalog.fullModels)
+    func header(sample: Sample) throws {
+        let checkpoint = try KerasCheckpoint(path: sample.checkpointPath)
+        #expect(checkpoint.kerasVersion?.text == sample.report.kerasVersion)
+        #expect(checkpoint.kerasVersion?.backend == sample.report.backend)
+        let model = try #require(checkpoint.model)
+        // Keras 1/2 call functional models "Model"; tf-keras and Keras 3 "Functional".
+        #expect(model.className == sample.report.modelClass)
+        #expect(model.inputs.map(\.layer) == sample.report.inputs)
+        #expect(model.outputs.map(\.layer) == sample.report.outputs.map { $0.replacingOccurrences(of: #"_\d+$"#, with: "", options: .regularExpression) }
+                || model.outputs.map(\.layer) == sample.report.outputs)
+    }
+
+    @Test("every layer's class, output shape, parameter count and weight shapes", arguments: SampleCatalog.fullModels)
+    func layers(sample: Sample) throws {
+        let checkpoint = try KerasCheckpoint(path: sample.checkpointPath)
+        let model = try #require(checkpoint.model)
+        for reported in sample.report.layers {
+            let layer = try #require(model.layer(named: reported.name), "layer \(reported.name) missing")
+            #expect(layer.className == reported.className, "\(reported.name)")
+            let stored = checkpoint.layerWeights(named: reported.name)
+            #expect((stored?.parameterCount ?? 0) == reported.params, "\(reported.name) parameters")
+            // As stored: one dataset per Keras weight, in weight_names order.
+            #expect((stored?.entries.map(\.shape) ?? []) == reported.weights.map(\.shape), "\(reported.name) weight shapes")
+            if let shape = reported.outputShape, layer.className != "InputLayer" {
+                #expect(checkpoint.outputShapes[reported.name] == shape.shapes, "\(reported.name) output shape")
+            }
+        }
+        if let total = sample.report.totalParams {
+            #expect(checkpoint.parameterCount == total)
+        }
+    }
+
+    @Test("recurrent weights are split into gate blocks of units columns", arguments: SampleCatalog.fullModels)
+    func gateBlocks(sample: Sample) throws {
+        let checkpoint = try KerasCheckpoint(path: sample.checkpointPath)
+        let model = try #require(checkpoint.model)
+        for layer in model.layers {
+            let cell = layer.wrappedLayer ?? layer
+            guard ["LSTM", "GRU"].contains(cell.className), let units = ShapeInference.units(cell.config) else { continue }
+            let expectedGates: [Gate] = cell.className == "LSTM" ? Gate.lstmOrder : Gate.gruOrder
+            let weights = try #require(checkpoint.layerWeights(named: layer.name)).bound
+            let directions: [Direction?] = layer.className == "Bidirectional" ? [.forward, .backward] : [nil]
+            for direction in directions {
+                let kernel = try #require(weights.first { $0.role == .kernel && $0.direction == direction })
+                let recurrent = try #require(weights.first { $0.role == .recurrentKernel && $0.direction == direction })
+                #expect(kernel.shape.last == expectedGates.count * units)
+                #expect(recurrent.shape == [units, expectedGates.count * units])
+                for weight in [kernel, recurrent] {
+                    #expect(weight.gates.map(\.gate) == expectedGates)
+                    #expect(weight.gates.map(\.columns) == expectedGates.indices.map { ($0 * units)..<(($0 + 1) * units) })
+                }
+            }
+        }
+    }
+
+    @Test("string attributes of either encoding, and split attributes", arguments: SampleCatalog.fullModels)
+    func stringEncodings(sample: Sample) throws {
+        let checkpoint = try KerasCheckpoint(path: sample.checkpointPath)
+        for (attribute, encoding) in sample.report.file?.stringEncoding ?? sample.report.stringEncoding ?? [:]
+        where ["model_config", "layer_names"].contains(attribute) {
+            #expect(checkpoint.stringEncodings[attribute]?.rawValue == encoding, "\(attribute)")
+        }
+        let chunked = sample.report.file?.chunkedAttributes ?? sample.report.chunkedAttributes ?? []
+        #expect(Set(checkpoint.chunkedAttributes.filter { $0.hasPrefix("layer_names") }) == Set(chunked.filter { $0.hasPrefix("layer_names") }))
+    }
+
+    @Test("weight data reads as float32 with the bound shape", arguments: SampleCatalog.fullModels)
+    func weightData(sample: Sample) throws {
+        let checkpoint = try KerasCheckpoint(path: sample.checkpointPath)
+        for layer in checkpoint.layers {
+            for weight in layer.bound {
+                let data = try checkpoint.tensorData(for: weight)
+                #expect(data.count == weight.count)
+                #expect(data.allSatisfy { $0.isFinite })
+            }
+        }
+    }
+
+    @Test("both string encodings and every generation are among the samples")
+    func coverage() {
+        let encodings = Set(SampleCatalog.fullModels.compactMap { $0.report.file?.stringEncoding?["layer_names"] })
+        #expect(encodings.isSuperset(of: ["vlen", "fixed"]))
+        let generations = Set(SampleCatalog.fullModels.map(\.generation))
+        #expect(generations.isSuperset(of: ["keras3", "tf-keras", "keras2.2.4", "keras1.2.2"]))
+        #expect(SampleCatalog.fullModels.contains { !($0.report.file?.chunkedAttributes ?? []).isEmpty })
+    }
+}
