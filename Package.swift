@@ -33,10 +33,10 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // The library facade: checkpoint → engine model, predict, gate traces, checkpoint diffs.
-        .target(name: "KerasReplay", dependencies: ["KerasCheckpoint", "ReplayEngine", "NumPyFiles"]),
+        .target(name: "KerasReplay", dependencies: ["HDF5", "KerasCheckpoint", "ReplayEngine", "NumPyFiles"]),
         .executableTarget(
             name: "KerasReplayCLI",
-            dependencies: ["KerasReplay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["KerasReplay", "KerasCheckpoint", "NumPyFiles", "ReplayEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Finds the checkpoints real Keras wrote in SampleCheckpoints/, for the tests.
         .target(name: "SampleCatalog", dependencies: ["NumPyFiles"], path: "Tests/SampleCatalog"),
@@ -44,5 +44,7 @@ let package = Package(
         .testTarget(name: "KerasCheckpointTests", dependencies: ["KerasCheckpoint", "SampleCatalog"]),
         .testTarget(name: "ReplayEngineTests", dependencies: ["ReplayEngine"]),
         .testTarget(name: "KerasReplayTests", dependencies: ["KerasReplay", "NumPyFiles", "SampleCatalog"]),
+        // Runs the built keras-replay executable as a user would.
+        .testTarget(name: "KerasReplayCLITests", dependencies: ["SampleCatalog", "NumPyFiles"]),
     ]
 )

@@ -40,6 +40,33 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
+    /// Opens an HDF5 file image held in memory (a member of a `.keras` zip archive), read-only,
+    /// without writing it to disk. `name` is used in messages.
+    public init(image: [UInt8], name: String, limits: ReadLimits = .standard) throws {
+        path = name
+        self.limits = limits
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
+        guard image.count >= 8, Array(image[0..<8]) == signature else {
+            throw HDF5Error(file: name, message: "not an HDF5 file (no HDF5 signature)")
+        }
+        identifier = try withLibrary {
+            let accessList = chdf5_fapl_create()
+            defer { H5Pclose(accessList) }
+            H5Pset_fclose_degree(accessList, H5F_CLOSE_STRONG)
+            // The core driver without a backing store never touches the disk; the image is copied.
+            H5Pset_fapl_core(accessList, 1 << 16, false)
+            let status = image.withUnsafeBytes { H5Pset_file_image(accessList, UnsafeMutableRawPointer(mutating: $0.baseAddress), image.count) }
+            guard status >= 0 else {
+                throw HDF5Error(file: name, message: "cannot take the file image (\(takeLibraryErrorMessage()))")
+            }
+            let id = H5Fopen(name, chdf5_acc_rdonly(), accessList)
+            guard id >= 0 else {
+                throw HDF5Error(file: name, message: "HDF5 image is damaged or truncated (\(takeLibraryErrorMessage()))")
+            }
+            return id
+        }
+    }
+
     deinit {
         withLibrary { _ = H5Fclose(identifier) }
     }

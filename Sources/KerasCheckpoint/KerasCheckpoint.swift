@@ -6,6 +6,10 @@ public enum CheckpointFormat: String, Sendable, Equatable {
     case fullModel = "full model"
     /// Keras 2 `save_weights`: `layer_names` and layer groups at the root, no architecture.
     case weightsOnly = "weights only"
+    /// Keras 3 `save_weights("x.weights.h5")`: `layers/<path>/vars/0..N`, no architecture.
+    case nativeWeights = "Keras 3 weights (.weights.h5)"
+    /// Keras 3 `model.save("x.keras")`: a zip of config.json, metadata.json and model.weights.h5.
+    case kerasArchive = "Keras 3 archive (.keras)"
 }
 
 /// An error that names the file, the place in it, and what was expected against what was found.
@@ -47,86 +51,62 @@ public final class KerasCheckpoint: @unchecked Sendable {
         layers.first { $0.layerName == name }
     }
 
-    /// Opens and reads the metadata of the checkpoint at `path`.
+    /// Opens and reads the metadata of the checkpoint at `path`: a legacy `.h5`/`.hdf5` (full model
+    /// or Keras 2 `save_weights`), a Keras 3 `.weights.h5`, or a Keras 3 `.keras` archive.
+    /// - Parameter architecture: the model for a weights-only file (from `model.to_json()` or another checkpoint).
     /// - Throws: `CheckpointError` with one line naming the file, the layer and what was wrong.
-    public init(path: String, limits: ReadLimits = .standard) throws {
+    public init(path: String, limits: ReadLimits = .standard, architecture: Architecture? = nil) throws {
         self.path = path
         do {
-            file = try HDF5File(path: path, limits: limits)
-            let root = try file.root()
             var encodings: [String: StringEncoding] = [:]
             var chunked: [String] = []
-
-            let weightsRoot: HDF5Group
-            if root.contains("model_weights") {
-                format = .fullModel
-                weightsRoot = try root.group("model_weights")
-            } else if root.hasAttribute("layer_names") || root.hasAttribute("layer_names0") {
-                format = root.hasAttribute("model_config") ? .fullModel : .weightsOnly
-                weightsRoot = root
-            } else if root.contains("layers"), root.contains("vars") || root.hasAttribute("keras_version") == false {
-                throw CheckpointError(file: path, message: "a Keras 3 native weights file (layers/<name>/vars); this reader expects a legacy Keras .h5 checkpoint with model_weights or layer_names")
-            } else {
-                throw CheckpointError(file: path, message: "HDF5 but not a Keras checkpoint: expected a 'model_weights' group or a 'layer_names' attribute, found neither")
-            }
-
-            func stringAttribute(_ name: String, in group: HDF5Group) throws -> String? {
-                guard group.hasAttribute(name) else { return nil }
-                let value = try group.attribute(name)
-                if let info = try? group.attributeInfo(name), let encoding = info.stringEncoding { encodings[name] = encoding }
-                guard let text = value.string else {
-                    throw CheckpointError(file: path, message: "attribute '\(name)' expected a string, found \(value.shape.isEmpty ? "a number" : "an array of shape \(formatShape(value.shape))")")
-                }
-                return text
-            }
-
-            let versionText = try stringAttribute("keras_version", in: root) ?? stringAttribute("keras_version", in: weightsRoot)
-            let backend = try stringAttribute("backend", in: root) ?? stringAttribute("backend", in: weightsRoot)
-            let version = versionText.flatMap { KerasVersion($0, backend: backend) }
-            kerasVersion = version
-
             var model: ModelDescription?
-            if let configText = try stringAttribute("model_config", in: root) {
-                let json: JSONValue
-                do { json = try JSONValue.parse(configText) } catch let error as JSONError {
-                    throw CheckpointError(file: path, message: "model_config \(error.message)")
-                }
-                do { model = try ModelConfigParser.parse(json) } catch let error as ModelConfigParser.Failure {
-                    throw CheckpointError(file: path, message: error.message)
+            var version: KerasVersion?
+            let stored: [(name: String, entries: [WeightEntry])]
+
+            if KerasArchive.isArchive(path) {
+                let archive = try KerasArchive(path: path, limits: limits)
+                file = try HDF5File(image: archive.weightsImage, name: "\(path):model.weights.h5", limits: limits)
+                model = try Self.parseModel(archive.configText, file: path)
+                version = archive.kerasVersion ?? KerasVersion("3")
+                format = .kerasArchive
+                stored = try NativeLayout.layers(in: file.root(), model: model!, file: path)
+            } else {
+                file = try HDF5File(path: path, limits: limits)
+                let root = try file.root()
+                if NativeLayout.matches(root) {
+                    format = .nativeWeights
+                    guard let architecture else {
+                        throw CheckpointError(file: path, message: "a Keras 3 weights-only file (.weights.h5) holds no architecture; give it with --config model.json or --architecture CHECKPOINT")
+                    }
+                    model = architecture.model
+                    version = architecture.version ?? KerasVersion("3")
+                    stored = try NativeLayout.layers(in: root, model: architecture.model, file: path)
+                } else {
+                    let legacy = try LegacyLayout(root: root, file: path)
+                    encodings = legacy.stringEncodings
+                    chunked = legacy.chunkedAttributes
+                    version = legacy.kerasVersion ?? architecture?.version
+                    if let configText = legacy.modelConfig {
+                        format = .fullModel
+                        model = try Self.parseModel(configText, file: path)
+                    } else {
+                        format = .weightsOnly
+                        model = architecture?.model
+                    }
+                    stored = legacy.layers
                 }
             }
+            kerasVersion = version
             self.model = model
             let shapes = model.map(ShapeInference.outputShapes(of:)) ?? [:]
             outputShapes = shapes
 
-            let layerNames = try Self.chunkedStrings("layer_names", in: weightsRoot, file: path, chunked: &chunked, encodings: &encodings)
             var layers: [LayerWeights] = []
-            for layerName in layerNames {
-                guard weightsRoot.contains(layerName) else {
-                    throw CheckpointError(file: path, message: "layer '\(layerName)': expected group \(weightsRoot.path == "/" ? "" : weightsRoot.path)/\(layerName) listed in layer_names, found nothing")
-                }
-                let group = try weightsRoot.group(layerName)
-                var ignored: [String] = []
-                let weightNames = try Self.chunkedStrings("weight_names", in: group, file: path, chunked: &ignored, encodings: &encodings, required: false)
-                var entries: [WeightEntry] = []
-                for weightName in weightNames {
-                    guard group.contains(weightName) else {
-                        throw CheckpointError(file: path, message: "layer '\(layerName)': expected dataset '\(weightName)' listed in weight_names, found nothing at \(group.path)/\(weightName)")
-                    }
-                    let dataset: HDF5Dataset
-                    do { dataset = try group.dataset(weightName) } catch let error as HDF5Error {
-                        throw CheckpointError(file: path, message: "layer '\(layerName)': weight '\(weightName)' \(error.message)")
-                    }
-                    switch dataset.elementType {
-                    case .float, .integer: break
-                    default:
-                        throw CheckpointError(file: path, message: "layer '\(layerName)': weight '\(weightName)' expected float data, found \(dataset.elementType)")
-                    }
-                    entries.append(WeightEntry(storedName: weightName, datasetPath: dataset.path, shape: dataset.shape, elementType: dataset.elementType))
-                }
+            for (layerName, entries) in stored {
                 let description = model?.layer(named: layerName)
                 if model != nil, description == nil, !entries.isEmpty {
-                    throw CheckpointError(file: path, message: "layer '\(layerName)': has weights in the file but is not in model_config")
+                    throw CheckpointError(file: path, message: "layer '\(layerName)': has weights in the file but is not in the model's architecture")
                 }
                 let inputShape = description?.inboundNodes.first?.tensorArguments.first.flatMap { shapes[$0.layer]?[safe: $0.tensor] }
                 let bound: [BoundWeight]
@@ -140,13 +120,13 @@ public final class KerasCheckpoint: @unchecked Sendable {
             }
             if let model {
                 // Every layer the config says has weights must have them in the file.
-                let stored = Set(layers.map(\.layerName))
-                for layer in model.layers where Self.layerClassesWithWeights.contains(layer.className) && !stored.contains(layer.name) {
-                    throw CheckpointError(file: path, message: "layer '\(layer.name)' (\(layer.className)): expected weights in the file, found no group for it in layer_names")
+                let storedNames = Set(layers.map(\.layerName))
+                for layer in model.layers where Self.layerClassesWithWeights.contains(layer.className) && !storedNames.contains(layer.name) {
+                    throw CheckpointError(file: path, message: "layer '\(layer.name)' (\(layer.className)): expected weights in the file, found no group for it")
                 }
                 for weights in layers where weights.entries.isEmpty {
                     if let className = weights.className, Self.layerClassesWithWeights.contains(className) {
-                        throw CheckpointError(file: path, message: "layer '\(weights.layerName)' (\(className)): expected weight datasets, found none in weight_names")
+                        throw CheckpointError(file: path, message: "layer '\(weights.layerName)' (\(className)): expected weight datasets, found none")
                     }
                 }
             }
@@ -158,36 +138,21 @@ public final class KerasCheckpoint: @unchecked Sendable {
         }
     }
 
+    static func parseModel(_ configText: String, file: String) throws -> ModelDescription {
+        let json: JSONValue
+        do { json = try JSONValue.parse(configText) } catch let error as JSONError {
+            throw CheckpointError(file: file, message: "model_config \(error.message)")
+        }
+        do { return try ModelConfigParser.parse(json) } catch let error as ModelConfigParser.Failure {
+            throw CheckpointError(file: file, message: error.message)
+        }
+    }
+
     /// Layer classes that always have weights; a checkpoint that lacks them is broken.
     static let layerClassesWithWeights: Set<String> = [
         "Dense", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "Embedding", "Conv1D", "Convolution1D",
         "BatchNormalization", "LayerNormalization",
     ]
-
-    /// Reads a string-list attribute that Keras may have split into `name0`, `name1`, ...
-    static func chunkedStrings(_ name: String, in group: HDF5Group, file: String, chunked: inout [String],
-                               encodings: inout [String: StringEncoding], required: Bool = true) throws -> [String] {
-        func strings(_ attribute: String) throws -> [String] {
-            let value = try group.attribute(attribute)
-            if encodings[name] == nil, let encoding = try? group.attributeInfo(attribute).stringEncoding { encodings[name] = encoding }
-            guard let list = value.stringArray else {
-                throw CheckpointError(file: file, message: "\(group.path): attribute '\(attribute)' expected a list of strings, found numbers")
-            }
-            return list
-        }
-        if group.hasAttribute(name) { return try strings(name) }
-        var result: [String] = []
-        var index = 0
-        while group.hasAttribute("\(name)\(index)") {
-            result += try strings("\(name)\(index)")
-            chunked.append("\(name)\(index)")
-            index += 1
-        }
-        if index == 0 && required {
-            throw CheckpointError(file: file, message: "\(group.path): expected attribute '\(name)', found none")
-        }
-        return result
-    }
 
     /// Reads the data of a bound weight as float32 in its Keras 2/3 shape (joining Keras 1's per-gate arrays).
     public func tensorData(for weight: BoundWeight) throws -> [Float] {

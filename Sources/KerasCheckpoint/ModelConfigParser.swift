@@ -108,7 +108,7 @@ enum ModelConfigParser {
     private static func inboundNode(_ value: JSONValue, layer: String) throws -> InboundNode {
         // Keras 3: {"args": [...], "kwargs": {...}}
         if let object = value.object {
-            var arguments: [NodeArgument] = []
+            var arguments: [InboundArgument] = []
             for argument in object["args"]?.array ?? [] { arguments.append(contentsOf: flatten(argument)) }
             var mask: TensorReference?
             if let maskValue = object["kwargs"]?["mask"] {
@@ -118,7 +118,7 @@ enum ModelConfigParser {
         }
         // Keras 1/2: [["input_1", 0, 0, {kwargs}], ...]
         guard let entries = value.array else { throw Failure(message: "layer '\(layer)': an inbound node is neither a list nor an object") }
-        var arguments: [NodeArgument] = []
+        var arguments: [InboundArgument] = []
         for entry in entries {
             guard let reference = tripleReference(entry) else { throw Failure(message: "layer '\(layer)': an inbound entry is not [layer, node, tensor]") }
             arguments.append(.tensor(reference))
@@ -127,7 +127,7 @@ enum ModelConfigParser {
     }
 
     /// Keras 3 merge layers take one list argument; operations take tensors and constants side by side.
-    private static func flatten(_ argument: JSONValue) -> [NodeArgument] {
+    private static func flatten(_ argument: JSONValue) -> [InboundArgument] {
         if let reference = kerasTensorReference(argument) { return [.tensor(reference)] }
         if let elements = argument.array, elements.contains(where: { kerasTensorReference($0) != nil }) {
             return elements.flatMap(flatten)

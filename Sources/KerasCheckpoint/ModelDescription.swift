@@ -60,11 +60,11 @@ public struct TensorReference: Sendable, Hashable, CustomStringConvertible {
 
 /// One call of a layer: its positional arguments and, when Keras 3 passed one, an explicit mask.
 public struct InboundNode: Sendable, Equatable {
-    public var arguments: [NodeArgument]
+    public var arguments: [InboundArgument]
     /// A mask passed as the `mask` keyword (Keras 3 writes masks it computed with operations this way).
     public var mask: TensorReference?
 
-    public init(arguments: [NodeArgument], mask: TensorReference? = nil) {
+    public init(arguments: [InboundArgument], mask: TensorReference? = nil) {
         self.arguments = arguments
         self.mask = mask
     }
@@ -74,7 +74,7 @@ public struct InboundNode: Sendable, Equatable {
     }
 }
 
-public enum NodeArgument: Sendable, Equatable {
+public enum InboundArgument: Sendable, Equatable {
     case tensor(TensorReference)
     /// A constant written in the config (Keras 3 operation arguments such as `0.0`).
     case constant(JSONValue)

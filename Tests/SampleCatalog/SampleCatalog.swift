@@ -49,9 +49,15 @@ public struct Report: Decodable, Sendable, Hashable {
 
     public struct FileFacts: Decodable, Sendable, Hashable {
         public var file: String?
-        public var stringEncoding: [String: String]?
+        /// Attribute name → `vlen` or `fixed` (absent attributes left out).
+        public var stringEncoding: [String: String]? { rawStringEncoding?.compactMapValues { $0 } }
+        var rawStringEncoding: [String: String?]?
         public var chunkedAttributes: [String]?
-        enum CodingKeys: String, CodingKey { case file, stringEncoding = "string_encoding", chunkedAttributes = "chunked_attributes" }
+        /// The `backend` attribute as stored (Keras 1 files have none).
+        public var fileBackend: String?
+        enum CodingKeys: String, CodingKey {
+            case file, rawStringEncoding = "string_encoding", chunkedAttributes = "chunked_attributes", fileBackend = "file_backend"
+        }
     }
 
     public var kerasVersion: String
@@ -66,14 +72,15 @@ public struct Report: Decodable, Sendable, Hashable {
     public var expectedFiles: [String]?
     public var layers: [Layer]
     public var totalParams: Int?
-    public var stringEncoding: [String: String]?
+    public var stringEncoding: [String: String]? { rawStringEncoding?.compactMapValues { $0 } }
+    var rawStringEncoding: [String: String?]?
     public var chunkedAttributes: [String]?
     public var file: FileFacts?
 
     enum CodingKeys: String, CodingKey {
         case kerasVersion = "keras_version", backend, generation, modelClass = "model_class", predictBatchSize = "predict_batch_size"
         case stateful, inputs, outputs, inputFiles = "input_files", expectedFiles = "expected_files", layers
-        case totalParams = "total_params", stringEncoding = "string_encoding", chunkedAttributes = "chunked_attributes", file
+        case totalParams = "total_params", rawStringEncoding = "string_encoding", chunkedAttributes = "chunked_attributes", file
     }
 }
 

@@ -1,0 +1,94 @@
+import HDF5
+
+/// Keras 3's own weights layout (`.weights.h5`, and `model.weights.h5` inside `.keras`):
+/// `layers/<path>/vars/0..N`, with sublayers below the layer's group (`cell/vars` for RNN
+/// cells, `forward_layer/...` and `backward_layer/...` for Bidirectional, `layer/...` for
+/// TimeDistributed). A layer's `vars` group carries the layer's name as its `name` attribute.
+enum NativeLayout {
+    static func matches(_ root: HDF5Group) -> Bool {
+        (try? root.kind(of: "layers")) == .group && !root.contains("model_weights") && !root.hasAttribute("layer_names")
+    }
+
+    /// The datasets of each layer of `model`, in Keras 2 weight order (a layer's own variables,
+    /// then its cell, forward then backward sublayer, wrapped layer).
+    static func layers(in root: HDF5Group, model: ModelDescription, file: String) throws -> [(name: String, entries: [WeightEntry])] {
+        guard (try? root.kind(of: "layers")) == .group else {
+            throw CheckpointError(file: file, message: "expected a Keras 3 'layers' group, found none")
+        }
+        let layersGroup = try root.group("layers")
+        let paths = try layersGroup.childNames()
+        var pathByLayer: [String: String] = [:]
+        for path in paths where (try? layersGroup.kind(of: "\(path)/vars")) == .group {
+            if let name = try layersGroup.group("\(path)/vars").attribute("name").string { pathByLayer[name] = path }
+        }
+        // Files without name attributes: Keras names each path after the layer's class, snake_case,
+        // with a counter for repeats, in the order of the model's layers.
+        if pathByLayer.isEmpty {
+            var used: [String: Int] = [:]
+            for layer in model.layers where !isOperation(layer) {
+                if model.isSequential && layer.className == "InputLayer" { continue }
+                let base = snakeCase(layer.className)
+                let path: String
+                if let count = used[base] { used[base] = count + 1; path = "\(base)_\(count + 1)" } else { used[base] = 0; path = base }
+                if paths.contains(path) { pathByLayer[layer.name] = path }
+            }
+        }
+        var result: [(String, [WeightEntry])] = []
+        for layer in model.layers {
+            guard let path = pathByLayer[layer.name] else { continue }
+            var entries: [WeightEntry] = []
+            try collect(layersGroup, path, layer: layer.name, file: file, into: &entries, depth: 0)
+            result.append((layer.name, entries))
+        }
+        let known = Set(model.layers.map(\.name))
+        if let stray = pathByLayer.keys.sorted().first(where: { !known.contains($0) }) {
+            throw CheckpointError(file: file, message: "layer '\(stray)' (layers/\(pathByLayer[stray]!)): has weights in the file but is not in the model's architecture")
+        }
+        return result
+    }
+
+    /// Child groups in Keras' weight order; others follow alphabetically.
+    static let childOrder = ["cell", "forward_layer", "backward_layer", "layer"]
+
+    private static func collect(_ base: HDF5Group, _ path: String, layer: String, file: String, into entries: inout [WeightEntry], depth: Int) throws {
+        guard depth < 8 else {
+            throw CheckpointError(file: file, message: "layer '\(layer)': layers/\(path) is nested deeper than any Keras layer")
+        }
+        let group = try base.group(path)
+        let children = try group.childNames()
+        if children.contains("vars"), (try? group.kind(of: "vars")) == .group {
+            let variables = try group.group("vars")
+            let names = try variables.childNames().compactMap { Int($0) }.sorted()
+            for index in names {
+                entries.append(try WeightEntry.open(variables, String(index), layer: layer, file: file))
+            }
+        }
+        let subgroups = children.filter { $0 != "vars" }.sorted { lhs, rhs in
+            let left = childOrder.firstIndex(of: lhs) ?? childOrder.count, right = childOrder.firstIndex(of: rhs) ?? childOrder.count
+            return left != right ? left < right : lhs < rhs
+        }
+        for child in subgroups where (try? group.kind(of: child)) == .group {
+            try collect(base, "\(path)/\(child)", layer: layer, file: file, into: &entries, depth: depth + 1)
+        }
+    }
+
+    /// Keras 3 operation nodes (`NotEqual`, `Any`) appear among the layers of a config but hold no state.
+    static func isOperation(_ layer: LayerDescription) -> Bool {
+        ["NotEqual", "Any", "All", "Equal", "Cast"].contains(layer.className)
+    }
+
+    /// Keras' `naming.to_snake_case`: `TimeDistributed` → `time_distributed`, `LSTM` → `lstm`.
+    static func snakeCase(_ name: String) -> String {
+        let characters = Array(name.filter { $0.isLetter || $0.isNumber || $0 == "_" })
+        var result = ""
+        for (index, character) in characters.enumerated() {
+            if character.isUppercase, index > 0 {
+                let previous = characters[index - 1]
+                let next = index + 1 < characters.count ? characters[index + 1] : nil
+                if previous.isLowercase || previous.isNumber || (next?.isLowercase == true && previous != "_") { result += "_" }
+            }
+            result.append(character)
+        }
+        return result.lowercased()
+    }
+}
