@@ -92,6 +92,83 @@ python3 Scripts/samples_readme.py                        # rewrite this README
   files on this machine (checked for keras3 and tf-keras).
 - `SampleCheckpoints/bad/` is not made by these scripts.
 
+"""
+
+# Written by hand with Scripts/make_native_samples.py and Scripts/gates_reference.py; kept here so a rerun keeps it.
+NATIVE_AND_GATES = """## Keras 3 native files (`.keras`, `.weights.h5`) and `native.json`
+
+Written by `Scripts/make_native_samples.py` (modern venv, Keras 3.15.1) for ten keras3 samples: `seed_stateful`,
+`seed_lstm8_tanh_sigmoid`, `seed_lstm8_relu_sigmoid`, `seed_lstm8_tanh_relu`, `seed_autoencoder_small`,
+`seed_hard_sigmoid`, `bidirectional_none`, `gru_reset_after`, `masking_lstm`, `time_distributed`. The existing
+`model.h5` is loaded with `keras.models.load_model(..., compile=False)` and saved again; nothing else changes.
+
+- `model.keras` = `model.save("model.keras")`: a zip of `metadata.json`, `config.json`, `model.weights.h5` (no optimizer).
+- `model.weights.h5` = `model.save_weights(...)`; `model.json` = `model.to_json()`.
+- `native.json`: `files`; `max_abs_diff_reload` (predict of the reloaded `.keras` vs the sample's `expected*.npy`;
+  0 for all ten, and also 0 for `model.h5` architecture + `load_weights("model.weights.h5")` and for
+  `model_from_json(model.json)` + `load_weights`, see `max_abs_diff_reload_detail`); `layer_paths`
+  (group path under `layers/` -> the `name` attribute of its `vars` group); `weights_h5_datasets` (every dataset
+  path/shape); `weights_h5_order`; `keras_zip_members`.
+- Layout facts: group names under `layers/` are **snake_case class names with counters, not layer names**
+  (`bidirectional`, `bidirectional_1`, `repeat_vector`, `input_layer`, `time_distributed/layer`); the Keras layer
+  name is only in `layers/<path>/vars` attribute `name` (`bidirectional` -> `encoder_lstm`, `bidirectional_1` ->
+  `decoder_lstm`, `repeat_vector` -> `repeater`, `input_layer` -> `input`). Recurrent weights sit in
+  `layers/<rnn>/cell/vars/0,1,2` (kernel, recurrent_kernel, bias), Bidirectional in
+  `layers/<bidi>/forward_layer/cell/vars/*` and `.../backward_layer/cell/vars/*`; TimeDistributed in
+  `layers/time_distributed/layer/vars/*`. Link creation order is NOT tracked, so h5py lists groups
+  alphabetically (`dense` before `lstm`, `backward_layer` before `forward_layer`): do not take file order as model
+  order; map paths to layers by the `config.json` / `model.json` layer order and the `vars` `name` attribute.
+  Layers without weights still have an (empty) `vars` group; the root has `vars` with `name` = the model name
+  (`sequential` / `functional`). Stateful LSTM state is not saved.
+- `keras3/seed_autoencoder_small/checkpoints_keras/`: a fresh copy of the autoencoder trained 3 epochs (SGD, mse,
+  seeded; see `native.json` `checkpoints_keras.how`) with `ModelCheckpoint(filepath=".../{epoch}.keras")`, then a
+  second identically seeded run with `ModelCheckpoint(filepath=".../{epoch}.weights.h5", save_weights_only=True)`.
+  `expected_<epoch>.npy` = `predict(../input.npy, batch_size=4)` at that epoch's end; both runs gave identical
+  predictions (diff 0), so one `expected_<epoch>.npy` serves `<epoch>.keras` and `<epoch>.weights.h5`. These
+  checkpoint files DO hold an `optimizer/vars` group (0, 1: SGD iteration count and learning rate), even the
+  weights-only ones.
+
+## Gate references (`gates_<layer>.npz`, `gates.json`)
+
+Written by `Scripts/gates_reference.py`: every gate at every timestep of the recurrent layers, computed in float64
+NumPy straight from `model.h5` (h5py, bound by `weight_names` ORDER), stored as float32. Samples: `seed_stateful`,
+`seed_lstm8_tanh_sigmoid`, `seed_lstm8_tanh_relu`, `seed_hard_sigmoid`, `seed_autoencoder_small` (both
+`encoder_lstm` and `decoder_lstm`) in all four generations; plus `gru_reset_after`, `gru_reset_before`,
+`simple_rnn`, `bidirectional_gru`, `lstm_go_backwards` (both LSTMs), `masking_lstm`, `masked_bidirectional` in
+keras3 and tf-keras. Only the layer's INPUT comes from Keras (`Model(model.inputs, layer.input)` predict in the
+Keras that wrote the file; the model input itself for a first layer; for keras3 `masked_bidirectional`, which
+Keras 3 cannot load, the Masking output `x * any(x != 0, -1)` computed in NumPy, which equals the input).
+
+- Arrays, shape (batch, timesteps, units): LSTM `input_gate, forget_gate, candidate, output_gate, cell, hidden`;
+  GRU `update_gate, reset_gate, candidate, hidden`; SimpleRNN `hidden`; Bidirectional: the same names with
+  `forward_` / `backward_` prefixes.
+- Time axis is INPUT time order (index t = the step that read input t), also for the backward half of a
+  Bidirectional and for `go_backwards` layers; those also get `read_order` / `backward_read_order` (int32,
+  (timesteps,)): `read_order[k]` = input index read at processing step k (so Keras' own `go_backwards` output
+  sequence is `hidden[:, read_order]`).
+- `mask` (uint8 (batch, timesteps), 1 = kept) when the model masks. At a masked step `cell`/`hidden` hold the
+  carried state; the gate arrays hold what the cell computes at that step from its input and the carried state
+  (Keras computes and discards it).
+- `seed_stateful`: rows processed in order with the predict batch size (1), h/c carried from row to row starting
+  from zeros (without the carry the hidden states differ from Keras by 0.11).
+- hard_sigmoid: `clip(0.2x+0.5)` for keras1.2.2/keras2.2.4/tf-keras, `clip(x/6+0.5)` for keras3.
+- `gates.json` (one per sample dir): per layer the measured max |diff| between the reference hidden (arranged as
+  the layer outputs it: last step or sequence, Bidirectional merged, masked steps zeroed inside Bidirectional with
+  return_sequences) and Keras' `Model(model.inputs, layer.output)` predict (keras3 `masked_bidirectional`: vs
+  `expected.npy`), the arrays and notes. All 40 files are within 1.3e-6 (largest: `seed_lstm8_tanh_relu`, whose
+  relu activations reach ~8; all others <= 4.1e-7). Keras 1.2.2/2.2.4 `load_model` fails under h5py 3 (`'str' object has
+  no attribute 'decode'`), so for those the script rebuilds the model with `model_from_json(model_config)` +
+  `set_weights` in `weight_names` order (whole-model predict equals `expected.npy` exactly, diff 0; recorded in
+  `gates.json`).
+
+Regenerate (adds/overwrites only these files; `model.h5`, inputs and expected outputs are untouched):
+
+```sh
+~/.cache/keras-replay/venvs/modern/bin/python Scripts/make_native_samples.py   # .keras, .weights.h5, model.json, native.json, checkpoints_keras/
+Scripts/make-gates.sh                      # gates_*.npz + gates.json, all four generations, each in its own venv
+Scripts/make-gates.sh keras1.2.2           # one generation
+```
+
 ## Samples
 """
 
@@ -112,7 +189,7 @@ def dir_size(d):
 
 
 def main():
-    lines = [HEADER]
+    lines = [HEADER.rstrip("\n") + "\n\n" + NATIVE_AND_GATES]
     grand = 0
     for gen in GENS:
         gdir = os.path.join(ROOT, gen)
