@@ -90,8 +90,53 @@ def main():
     with open(os.path.join(OUT, "not_hdf5.h5"), "w") as f:
         f.write("this is a text file with an .h5 name\n")
 
+    make_bad_archives()
+
     for name in sorted(os.listdir(OUT)):
         print(name, os.path.getsize(os.path.join(OUT, name)))
+
+
+def make_bad_archives():
+    """Damaged Keras 3 .keras archives (zip files)."""
+    import struct
+    import zipfile
+
+    source = os.path.join(ROOT, "keras3", "seed_lstm8_tanh_sigmoid", "model.keras")
+    members = {}
+    with zipfile.ZipFile(source) as archive:
+        for name in archive.namelist():
+            members[name] = archive.read(name)
+
+    data = open(source, "rb").read()
+    with open(os.path.join(OUT, "truncated.keras"), "wb") as f:
+        f.write(data[: len(data) // 2])
+
+    with zipfile.ZipFile(os.path.join(OUT, "missing_member.keras"), "w") as archive:
+        archive.writestr("config.json", members["config.json"])
+        archive.writestr("metadata.json", members["metadata.json"])
+
+    with zipfile.ZipFile(os.path.join(OUT, "member_not_hdf5.keras"), "w") as archive:
+        archive.writestr("config.json", members["config.json"])
+        archive.writestr("metadata.json", members["metadata.json"])
+        archive.writestr("model.weights.h5", b"these are not weights\n" * 10)
+
+    # A zip bomb's declared sizes: the weights member claims 4 GiB uncompressed.
+    bomb = os.path.join(OUT, "zip_bomb.keras")
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", members["config.json"])
+        archive.writestr("metadata.json", members["metadata.json"])
+        archive.writestr("model.weights.h5", members["model.weights.h5"])
+    raw = bytearray(open(bomb, "rb").read())
+    central = raw.find(b"PK\x01\x02" )
+    while central >= 0:
+        name_length = struct.unpack_from("<H", raw, central + 28)[0]
+        name = bytes(raw[central + 46: central + 46 + name_length])
+        if name == b"model.weights.h5":
+            struct.pack_into("<I", raw, central + 24, 0xFFFFFFF0)
+            local = struct.unpack_from("<I", raw, central + 42)[0]
+            struct.pack_into("<I", raw, local + 22, 0xFFFFFFF0)
+        central = raw.find(b"PK\x01\x02", central + 4)
+    open(bomb, "wb").write(bytes(raw))
 
 
 if __name__ == "__main__":

@@ -134,7 +134,9 @@ public final class KerasCheckpoint: @unchecked Sendable {
             stringEncodings = encodings
             chunkedAttributes = chunked
         } catch let error as HDF5Error {
-            throw CheckpointError(file: path, message: error.object.map { "\($0): \(error.message)" } ?? error.message)
+            // Errors inside a .keras archive's weights name the member.
+            let member = error.file.hasPrefix(path + ":") ? "member \(error.file.dropFirst(path.count + 1)): " : ""
+            throw CheckpointError(file: path, message: member + (error.object.map { "\($0): \(error.message)" } ?? error.message))
         }
     }
 

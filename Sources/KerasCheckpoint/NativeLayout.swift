@@ -60,7 +60,9 @@ enum NativeLayout {
             let variables = try group.group("vars")
             let names = try variables.childNames().compactMap { Int($0) }.sorted()
             for index in names {
-                entries.append(try WeightEntry.open(variables, String(index), layer: layer, file: file))
+                var entry = try WeightEntry.open(variables, String(index), layer: layer, file: file)
+                entry.storedName = "\(path)/vars/\(index)"
+                entries.append(entry)
             }
         }
         let subgroups = children.filter { $0 != "vars" }.sorted { lhs, rhs in

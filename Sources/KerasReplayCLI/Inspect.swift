@@ -13,9 +13,11 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
+    @OptionGroup var architectureOptions: ArchitectureOptions
+
     func run() throws {
         try reportingFailures {
-            let summary = CheckpointSummary(try KerasCheckpoint(path: checkpoint))
+            let summary = CheckpointSummary(try KerasCheckpoint(path: checkpoint, architecture: architectureOptions.load()))
             emit(json ? try jsonText(summary) : InspectText.render(summary))
         }
     }

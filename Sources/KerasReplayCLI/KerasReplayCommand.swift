@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KerasCheckpoint
 
 @main
 struct KerasReplayCommand: ParsableCommand {
@@ -11,7 +12,7 @@ struct KerasReplayCommand: ParsableCommand {
         failure (one line on stderr says which file, which layer, what was expected and found), \
         64 bad command line.
         """,
-        subcommands: [Inspect.self, Predict.self]
+        subcommands: [Inspect.self, Predict.self, Diff.self]
     )
 }
 
@@ -43,4 +44,20 @@ func jsonText<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// How a weights-only checkpoint gets its architecture on the command line.
+struct ArchitectureOptions: ParsableArguments {
+    @Option(name: .long, help: "For a weights-only file: the architecture, as model.to_json() wrote it.")
+    var config: String?
+
+    @Option(name: .long, help: "For a weights-only file: another checkpoint of the same model to take the architecture from.")
+    var architecture: String?
+
+    func load() throws -> Architecture? {
+        if config != nil && architecture != nil { throw ValidationError("give --config or --architecture, not both") }
+        if let config { return try Architecture(configFile: config) }
+        if let architecture { return try Architecture(checkpoint: KerasCheckpoint(path: architecture)) }
+        return nil
+    }
 }

@@ -1,0 +1,225 @@
+/// Where a tensor in a graph comes from: a model input, or output `output` of node `index`.
+public enum TensorSource: Hashable, Sendable, CustomStringConvertible {
+    case input(Int)
+    case node(Int, output: Int)
+
+    public var description: String {
+        switch self {
+        case .input(let index): return "input \(index)"
+        case .node(let index, let output): return "node \(index) output \(output)"
+        }
+    }
+}
+
+/// One positional argument of a call: a tensor, or a plain number written in the config.
+public enum NodeArgument: Sendable {
+    case tensor(TensorSource)
+    case constant(Float)
+}
+
+/// One call of a layer in the graph.
+public struct GraphNode: Sendable {
+    public var layer: any Layer
+    /// Positional arguments. Only the tensors reach `Layer.call`, in order; constants were
+    /// consumed when the layer was built (e.g. `NotEqual`'s value).
+    public var arguments: [NodeArgument]
+    /// An explicit `mask=` argument (Keras 3 serializes op-computed masks this way): it replaces
+    /// the mask of the first input. When nil, masks propagate from the inputs as Keras does.
+    public var mask: TensorSource?
+
+    public init(layer: any Layer, arguments: [NodeArgument], mask: TensorSource? = nil) {
+        self.layer = layer
+        self.arguments = arguments
+        self.mask = mask
+    }
+
+    /// The tensor arguments, in order.
+    public var tensorSources: [TensorSource] {
+        arguments.compactMap { if case .tensor(let source) = $0 { return source } else { return nil } }
+    }
+}
+
+/// A model input: its name and its shape without the batch axis (nil = any size).
+public struct GraphInput: Sendable {
+    public var name: String
+    public var shape: [Int?]
+    public var batchSize: Int?
+
+    public init(name: String, shape: [Int?], batchSize: Int? = nil) {
+        self.name = name
+        self.shape = shape
+        self.batchSize = batchSize
+    }
+}
+
+/// Every tensor and mask a run produced.
+public struct GraphEvaluation: Sendable {
+    public var values: [TensorSource: Tensor]
+    public var masks: [TensorSource: Tensor]
+}
+
+/// A model: layers called in topological order on the model inputs.
+public final class Graph: Sendable {
+    public let inputs: [GraphInput]
+    public let nodes: [GraphNode]
+    public let outputs: [TensorSource]
+    /// Set for stateful models: `predict` walks the batch in chunks of this size, carrying state.
+    public let fixedBatchSize: Int?
+    /// For each node, the last node (or `nodes.count` for model outputs) that reads one of its tensors.
+    private let lastUse: [Int]
+
+    public init(inputs: [GraphInput], nodes: [GraphNode], outputs: [TensorSource], fixedBatchSize: Int? = nil) throws {
+        func check(_ source: TensorSource, before position: Int, _ what: String) throws {
+            switch source {
+            case .input(let index):
+                guard index >= 0, index < inputs.count else {
+                    throw EngineError(message: "\(what) reads input \(index), but the model has \(inputs.count) input(s)")
+                }
+            case .node(let index, let output):
+                guard index >= 0, index < position, output >= 0 else {
+                    throw EngineError(message: "\(what) reads \(source), which is not computed before it (nodes must be in topological order)")
+                }
+            }
+        }
+        var lastUse = [Int](repeating: -1, count: nodes.count)
+        for (position, node) in nodes.enumerated() {
+            let what = "node \(position) (layer '\(node.layer.name)')"
+            for source in node.tensorSources + (node.mask.map { [$0] } ?? []) {
+                try check(source, before: position, what)
+                if case .node(let index, _) = source { lastUse[index] = position }
+            }
+        }
+        for output in outputs {
+            try check(output, before: nodes.count, "model output")
+            if case .node(let index, _) = output { lastUse[index] = nodes.count }
+        }
+        if let fixedBatchSize, fixedBatchSize <= 0 {
+            throw EngineError(message: "fixed batch size must be positive, found \(fixedBatchSize)")
+        }
+        guard !inputs.isEmpty else { throw EngineError(message: "a model needs at least one input") }
+        self.inputs = inputs
+        self.nodes = nodes
+        self.outputs = outputs
+        self.fixedBatchSize = fixedBatchSize
+        self.lastUse = lastUse
+    }
+
+    /// Like Keras `model.predict`: one tensor per input (batch first), one per output.
+    /// With `fixedBatchSize`, walks the samples in chunks of that size, carrying state.
+    public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
+        try validate(inputs)
+        guard let size = fixedBatchSize else { return try run(inputs, keepAll: false).outputs }
+        let samples = inputs[0].shape[0]
+        guard samples % size == 0 else {
+            throw EngineError(message: "this stateful model runs batches of exactly \(size) samples; found \(samples) samples, which is not a multiple of \(size)")
+        }
+        if samples == size { return try run(inputs, keepAll: false).outputs }
+        var chunks: [[Tensor]] = []
+        var start = 0
+        while start < samples {
+            let chunk = inputs.map { $0.rowSlice(start..<(start + size)) }
+            chunks.append(try run(chunk, keepAll: false).outputs)
+            start += size
+        }
+        return (0..<outputs.count).map { index in Tensor(stacking: chunks.map { $0[index] }) }
+    }
+
+    /// Runs the graph once on `inputs` (no chunking) and returns every node output.
+    public func evaluate(_ inputs: [Tensor]) throws -> [TensorSource: Tensor] {
+        try evaluateWithMasks(inputs).values
+    }
+
+    /// Runs the graph once on `inputs` (no chunking) and returns every node output and mask.
+    public func evaluateWithMasks(_ inputs: [Tensor]) throws -> GraphEvaluation {
+        try validate(inputs)
+        let result = try run(inputs, keepAll: true)
+        return GraphEvaluation(values: result.values, masks: result.masks)
+    }
+
+    /// Zeroes the state of every stateful layer.
+    public func resetStates() {
+        for node in nodes { node.layer.resetStates() }
+    }
+
+    private func validate(_ tensors: [Tensor]) throws {
+        guard tensors.count == inputs.count else {
+            throw EngineError(message: "the model takes \(inputs.count) input(s) (\(inputs.map(\.name).joined(separator: ", "))), found \(tensors.count)")
+        }
+        var samples: Int?
+        for (input, tensor) in zip(inputs, tensors) {
+            let expected = "(batch, " + input.shape.map { $0.map(String.init) ?? "None" }.joined(separator: ", ") + ")"
+            guard tensor.rank == input.shape.count + 1,
+                  zip(input.shape, tensor.shape.dropFirst()).allSatisfy({ $0 == nil || $0 == $1 }) else {
+                throw EngineError(message: "input '\(input.name)': expected \(expected), found \(tensor.shapeDescription)")
+            }
+            if let samples, samples != tensor.shape[0] {
+                throw EngineError(message: "input '\(input.name)': expected \(samples) samples like the first input, found \(tensor.shape[0])")
+            }
+            samples = tensor.shape[0]
+        }
+    }
+
+    private func run(_ inputTensors: [Tensor], keepAll: Bool) throws -> (outputs: [Tensor], values: [TensorSource: Tensor], masks: [TensorSource: Tensor]) {
+        var values: [TensorSource: Tensor] = [:]
+        var masks: [TensorSource: Tensor] = [:]
+        for (index, tensor) in inputTensors.enumerated() { values[.input(index)] = tensor }
+        var produced = [Int](repeating: 0, count: nodes.count)
+
+        func value(_ source: TensorSource, for node: GraphNode) throws -> Tensor {
+            if let tensor = values[source] { return tensor }
+            if case .node(let index, let output) = source {
+                throw EngineError(message: "layer '\(node.layer.name)' reads output \(output) of layer '\(nodes[index].layer.name)', which has \(produced[index]) output(s)")
+            }
+            throw EngineError(message: "layer '\(node.layer.name)' reads \(source), which does not exist")
+        }
+
+        for (position, node) in nodes.enumerated() {
+            let sources = node.tensorSources
+            let arguments = try sources.map { try value($0, for: node) }
+            var argumentMasks = sources.map { masks[$0] }
+            if let explicit = node.mask {
+                let mask = try value(explicit, for: node)
+                if argumentMasks.isEmpty { argumentMasks = [mask] } else { argumentMasks[0] = mask }
+            }
+            let output = try node.layer.call(arguments, masks: argumentMasks)
+            produced[position] = output.tensors.count
+            for (index, tensor) in output.tensors.enumerated() {
+                values[.node(position, output: index)] = tensor
+                if index < output.masks.count, let mask = output.masks[index] { masks[.node(position, output: index)] = mask }
+            }
+            // Free what no later node reads (keeps memory flat on deep models).
+            if !keepAll {
+                for source in sources {
+                    if case .node(let index, _) = source, lastUse[index] == position {
+                        for k in 0..<produced[index] { values[.node(index, output: k)] = nil; masks[.node(index, output: k)] = nil }
+                    }
+                }
+            }
+        }
+        let results = try outputs.map { source -> Tensor in
+            guard let tensor = values[source] else {
+                if case .node(let index, let output) = source {
+                    throw EngineError(message: "model output \(output) of layer '\(nodes[index].layer.name)' does not exist (it has \(produced[index]) output(s))")
+                }
+                throw EngineError(message: "model output \(source) does not exist")
+            }
+            return tensor
+        }
+        return (results, values, masks)
+    }
+}
+
+extension Tensor {
+    /// Rows `range` of the first axis.
+    func rowSlice(_ range: Range<Int>) -> Tensor {
+        let rowSize = shape.dropFirst().reduce(1, *)
+        return Tensor(shape: [range.count] + shape.dropFirst(),
+                      scalars: Array(scalars[(range.lowerBound * rowSize)..<(range.upperBound * rowSize)]))
+    }
+
+    /// Stacks tensors with equal trailing shapes along the first axis.
+    init(stacking parts: [Tensor]) {
+        let rows = parts.reduce(0) { $0 + ($1.shape.first ?? 0) }
+        self.init(shape: [rows] + parts[0].shape.dropFirst(), scalars: parts.flatMap(\.scalars))
+    }
+}

@@ -1,0 +1,103 @@
+/// Runs a recurrent layer forward and a copy backward over the same sequence and merges them
+/// (Keras `Bidirectional`).
+///
+/// `backward` is built by the caller with the opposite `goBackwards` (normally true). With
+/// `returnSequences` the backward output `(batch, T, u)` is flipped back to input time order
+/// before merging, and masked steps output zeros in both directions (Keras forces
+/// `zero_output_for_mask` there); without it each direction gives its last output `(batch, u)`.
+/// ```
+/// concat: [fw | bw]   (batch, ..., uf + ub)
+/// sum: fw + bw    mul: fw · bw    ave: (fw + bw) / 2
+/// nil (Keras None): two outputs fw, bw
+/// ```
+/// With `returnState` the outputs are: output(s), forward states, backward states.
+public final class Bidirectional: Layer {
+    public let name: String
+    public var kindName: String { "Bidirectional" }
+    public let forward: any RecurrentLayer
+    public let backward: any RecurrentLayer
+    public let mergeMode: MergeMode?
+
+    public var returnSequences: Bool { forward.returnSequences }
+    public var returnState: Bool { forward.returnState }
+
+    public init(name: String, forward: any RecurrentLayer, backward: any RecurrentLayer, mergeMode: MergeMode?) throws {
+        self.name = name
+        self.forward = forward
+        self.backward = backward
+        self.mergeMode = mergeMode
+        func fail(_ message: String) -> EngineError { EngineError(layer: name, kind: "Bidirectional", message: message) }
+        guard forward.goBackwards != backward.goBackwards else {
+            throw fail("expected forward and backward layers with different go_backwards, found both \(forward.goBackwards)")
+        }
+        guard forward.returnSequences == backward.returnSequences, forward.returnState == backward.returnState,
+              forward.stateful == backward.stateful else {
+            throw fail("expected forward and backward layers with the same return_sequences, return_state and stateful")
+        }
+        guard forward.inputDimension == backward.inputDimension else {
+            throw fail("expected forward and backward layers with the same input size, found \(forward.inputDimension) and \(backward.inputDimension)")
+        }
+        if let mergeMode, mergeMode != .concat, forward.units != backward.units {
+            throw fail("merge_mode \(mergeMode.rawValue) needs equal units, found \(forward.units) and \(backward.units)")
+        }
+    }
+
+    /// Both directions' results, as `call` computes them (backward output still in processing order).
+    public func run(_ sequence: Tensor, mask: Tensor?, recordTrace: Bool) throws -> (forward: RecurrentResult, backward: RecurrentResult) {
+        let zeroOutput = returnSequences
+        let forwardResult = try forward.run(sequence, mask: mask, zeroOutputForMask: zeroOutput, recordTrace: recordTrace)
+        let backwardResult = try backward.run(sequence, mask: mask, zeroOutputForMask: zeroOutput, recordTrace: recordTrace)
+        return (forwardResult, backwardResult)
+    }
+
+    /// Traces of both directions (input time order), from the same loop as `call`.
+    public func trace(_ sequence: Tensor, mask: Tensor? = nil) throws -> (forward: RecurrentTrace, backward: RecurrentTrace) {
+        let results = try run(sequence, mask: mask, recordTrace: true)
+        return (results.forward.trace!, results.backward.trace!)
+    }
+
+    public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
+        let sequence = try single(inputs)
+        let mask = masks.first ?? nil
+        let results = try run(sequence, mask: mask, recordTrace: false)
+        let y = results.forward.output
+        var yReversed = results.backward.output
+        if returnSequences { yReversed = yReversed.reversingTime() }
+        let outputMask = returnSequences ? mask : nil
+
+        var tensors: [Tensor]
+        if let mergeMode {
+            tensors = [Self.merge(y, yReversed, mergeMode)]
+        } else {
+            tensors = [y, yReversed]
+        }
+        var masks = tensors.map { _ in outputMask }
+        if returnState {
+            let states = results.forward.states + results.backward.states
+            tensors += states
+            masks += states.map { _ in nil }
+        }
+        return LayerOutput(tensors: tensors, masks: masks)
+    }
+
+    static func merge(_ a: Tensor, _ b: Tensor, _ mode: MergeMode) -> Tensor {
+        switch mode {
+        case .concat:
+            let ua = a.lastDimension, ub = b.lastDimension, rows = a.count / max(ua, 1)
+            var out = [Float](repeating: 0, count: rows * (ua + ub))
+            for r in 0..<rows {
+                for j in 0..<ua { out[r * (ua + ub) + j] = a.scalars[r * ua + j] }
+                for j in 0..<ub { out[r * (ua + ub) + ua + j] = b.scalars[r * ub + j] }
+            }
+            return Tensor(shape: Array(a.shape.dropLast()) + [ua + ub], scalars: out)
+        case .sum: return Tensor(shape: a.shape, scalars: zip(a.scalars, b.scalars).map { $0 + $1 })
+        case .mul: return Tensor(shape: a.shape, scalars: zip(a.scalars, b.scalars).map { $0 * $1 })
+        case .ave: return Tensor(shape: a.shape, scalars: zip(a.scalars, b.scalars).map { ($0 + $1) / 2 })
+        }
+    }
+
+    public func resetStates() {
+        forward.resetStates()
+        backward.resetStates()
+    }
+}

@@ -1,0 +1,147 @@
+/// Gated recurrent unit (Keras `GRU`), gate blocks in Keras order z, r, h.
+///
+/// For input `x_t (batch, inputDimension)` and state `h (batch, units)`, with
+/// `kernel (inputDimension, 3·units)` and `recurrentKernel (units, 3·units)`:
+/// ```
+/// x̂ = x_t·kernel + inputBias                        // [x_z | x_r | x_h]
+/// resetAfter (Keras 3 / tf-keras default, bias (2, 3·units) = [inputBias; recurrentBias]):
+///   ĥ = h·recurrentKernel + recurrentBias           // [h_z | h_r | h_h]
+///   updateGate z = recurrentActivation(x_z + h_z)
+///   resetGate  r = recurrentActivation(x_r + h_r)
+///   candidate  hh = activation(x_h + r·h_h)
+/// reset before (Keras 1/2 default, bias (3·units)):
+///   z, r as above with ĥ = h·recurrentKernel[:, :2u]
+///   candidate  hh = activation(x_h + (r·h)·recurrentKernel[:, 2u:])
+/// h' = z·h + (1 - z)·hh
+/// ```
+/// Outputs, masking, `goBackwards` and `stateful` as ``RecurrentLayer`` describes; state `[h]`.
+public final class GRU: RecurrentLayer {
+    public let name: String
+    public var kindName: String { "GRU" }
+    let cell: GRUCell
+    let options: RecurrentOptions
+    let store = RecurrentStateStore()
+
+    public var units: Int { cell.units }
+    public var inputDimension: Int { cell.inputDimension }
+    public var returnSequences: Bool { options.returnSequences }
+    public var returnState: Bool { options.returnState }
+    public var goBackwards: Bool { options.goBackwards }
+    public var stateful: Bool { options.stateful }
+    public var resetAfter: Bool { cell.resetAfter }
+    public var stateNames: [String] { ["h"] }
+    public var traceNames: [String] { ["updateGate", "resetGate", "candidate", "hidden"] }
+
+    public init(name: String, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor?,
+                activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid, resetAfter: Bool = true,
+                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false) throws {
+        self.name = name
+        func fail(_ message: String) -> EngineError { EngineError(layer: name, kind: "GRU", message: message) }
+        let units = recurrentKernel.shape.first ?? 0
+        guard recurrentKernel.rank == 2, units > 0, recurrentKernel.shape[1] == 3 * units else {
+            throw fail("expected recurrent kernel (units, 3·units), found \(recurrentKernel.shapeDescription)")
+        }
+        guard kernel.rank == 2, kernel.shape[1] == 3 * units else {
+            throw fail("expected kernel (input_dim, \(3 * units)), found \(kernel.shapeDescription)")
+        }
+        var inputBias: [Float]?, recurrentBias: [Float]?
+        if let bias {
+            if resetAfter {
+                guard bias.shape == [2, 3 * units] else {
+                    throw fail("expected bias (2, \(3 * units)) with reset_after=True, found \(bias.shapeDescription)")
+                }
+                inputBias = Array(bias.scalars[0..<(3 * units)])
+                recurrentBias = Array(bias.scalars[(3 * units)...])
+            } else {
+                guard bias.shape == [3 * units] else {
+                    throw fail("expected bias (\(3 * units),) with reset_after=False, found \(bias.shapeDescription)")
+                }
+                inputBias = bias.scalars
+            }
+        }
+        for (role, a) in [("activation", activation), ("recurrent activation", recurrentActivation)] where !a.isElementwise {
+            throw fail("\(role) \(a) is not elementwise")
+        }
+        // Column blocks [z r] and [h] of the recurrent kernel as separate row-major matrices.
+        var zr = [Float](), hBlock = [Float]()
+        zr.reserveCapacity(units * 2 * units)
+        hBlock.reserveCapacity(units * units)
+        for row in 0..<units {
+            let start = row * 3 * units
+            zr += recurrentKernel.scalars[start..<(start + 2 * units)]
+            hBlock += recurrentKernel.scalars[(start + 2 * units)..<(start + 3 * units)]
+        }
+        cell = GRUCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars, recurrentKernel: recurrentKernel.scalars,
+                       recurrentKernelZR: zr, recurrentKernelH: hBlock, projectionBias: inputBias, recurrentBias: recurrentBias,
+                       resetAfter: resetAfter, activation: activation, recurrentActivation: recurrentActivation)
+        options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
+    }
+
+    public func run(_ sequence: Tensor, mask: Tensor?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
+        try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
+                                mask: mask, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace, store: store)
+    }
+
+    public func resetStates() { store.reset() }
+}
+
+struct GRUCell: RecurrentCell {
+    let units: Int
+    let inputDimension: Int
+    let kernel: [Float]
+    let recurrentKernel: [Float]
+    let recurrentKernelZR: [Float]
+    let recurrentKernelH: [Float]
+    /// Keras adds the input bias right after x·W, so it is folded into the projection.
+    let projectionBias: [Float]?
+    let recurrentBias: [Float]?
+    let resetAfter: Bool
+    let activation: Activation
+    let recurrentActivation: Activation
+
+    var projectionWidth: Int { 3 * units }
+    var stateCount: Int { 1 }
+    func scratchCount(batch: Int) -> Int { batch * 4 * units }
+    var gateNames: [String] { ["updateGate", "resetGate", "candidate"] }
+
+    func step(projected x: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
+              newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
+              scratch: UnsafeMutablePointer<Float>, batch: Int) {
+        let u = units, width = 3 * units
+        let inner = scratch                       // (batch, 3u) or (batch, 2u): h·U
+        let resetHidden = scratch + batch * width // (batch, u): r·h, then (r·h)·U_h
+        if resetAfter {
+            recurrentKernel.withUnsafeBufferPointer { MatrixMultiply.multiply(h, $0.baseAddress!, into: inner, m: batch, k: u, n: width) }
+            if let recurrentBias { recurrentBias.withUnsafeBufferPointer { addBias(inner, $0.baseAddress!, rows: batch, width: width) } }
+            for b in 0..<batch {
+                let row = x + b * width, hu = inner + b * width
+                for j in 0..<(2 * u) { row[j] = row[j] + hu[j] }
+                recurrentActivation.apply(row, count: 2 * u, rowLength: 2 * u)
+                for j in 0..<u { row[2 * u + j] = row[2 * u + j] + row[u + j] * hu[2 * u + j] }
+                activation.apply(row + 2 * u, count: u, rowLength: u)
+            }
+        } else {
+            recurrentKernelZR.withUnsafeBufferPointer { MatrixMultiply.multiply(h, $0.baseAddress!, into: inner, m: batch, k: u, n: 2 * u) }
+            for b in 0..<batch {
+                let row = x + b * width, hu = inner + b * 2 * u
+                for j in 0..<(2 * u) { row[j] = row[j] + hu[j] }
+                recurrentActivation.apply(row, count: 2 * u, rowLength: 2 * u)
+                for j in 0..<u { resetHidden[b * u + j] = row[u + j] * h[b * u + j] }
+            }
+            // (r·h)·U_h for all rows at once; `inner` is free again.
+            recurrentKernelH.withUnsafeBufferPointer { MatrixMultiply.multiply(resetHidden, $0.baseAddress!, into: inner, m: batch, k: u, n: u) }
+            for b in 0..<batch {
+                let row = x + b * width
+                for j in 0..<u { row[2 * u + j] = row[2 * u + j] + inner[b * u + j] }
+                activation.apply(row + 2 * u, count: u, rowLength: u)
+            }
+        }
+        for b in 0..<batch {
+            let row = x + b * width
+            for j in 0..<u {
+                let z = row[j]
+                newH[b * u + j] = z * h[b * u + j] + (1 - z) * row[2 * u + j]
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// `(batch, d1, d2, ...) → (batch, d1·d2·...)` (Keras `Flatten`). Drops the mask.
+public final class Flatten: Layer {
+    public let name: String
+    public var kindName: String { "Flatten" }
+
+    public init(name: String) { self.name = name }
+
+    public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
+        let x = try single(inputs)
+        guard x.rank >= 1 else { throw error("expected input (batch, ...), found a scalar") }
+        let batch = x.shape[0]
+        return LayerOutput(Tensor(shape: [batch, batch == 0 ? x.shape.dropFirst().reduce(1, *) : x.count / batch], scalars: x.scalars))
+    }
+}
+
+/// `(batch, ...) → (batch, targetShape)`, one entry of `targetShape` may be -1 (Keras `Reshape`). Drops the mask.
+public final class Reshape: Layer {
+    public let name: String
+    public var kindName: String { "Reshape" }
+    public let targetShape: [Int]
+
+    public init(name: String, targetShape: [Int]) {
+        self.name = name
+        self.targetShape = targetShape
+    }
+
+    public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
+        let x = try single(inputs)
+        guard x.rank >= 1 else { throw error("expected input (batch, ...), found a scalar") }
+        let perSample = x.shape.dropFirst().reduce(1, *)
+        var shape = targetShape
+        let unknown = shape.indices.filter { shape[$0] == -1 }
+        let known = shape.filter { $0 != -1 }.reduce(1, *)
+        let expected = "target shape " + Tensor.describe(targetShape)
+        guard unknown.count <= 1, shape.allSatisfy({ $0 == -1 || $0 >= 0 }) else { throw error("\(expected) is not a valid shape") }
+        if let index = unknown.first {
+            guard known > 0, perSample % known == 0 else {
+                throw error("cannot reshape input \(x.shapeDescription) to \(expected)")
+            }
+            shape[index] = perSample / known
+        }
+        guard shape.reduce(1, *) == perSample else { throw error("cannot reshape input \(x.shapeDescription) to \(expected)") }
+        return LayerOutput(Tensor(shape: [x.shape[0]] + shape, scalars: x.scalars))
+    }
+}
+
+/// Reorders the non-batch axes (Keras `Permute`, `dims` 1-based: `(2, 1)` swaps axes 1 and 2). Drops the mask.
+public final class Permute: Layer {
+    public let name: String
+    public var kindName: String { "Permute" }
+    public let dims: [Int]
+
+    public init(name: String, dims: [Int]) {
+        self.name = name
+        self.dims = dims
+    }
+
+    public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
+        let x = try single(inputs)
+        guard x.rank == dims.count + 1, Set(dims) == Set(1...max(dims.count, 1)) || dims.isEmpty else {
+            throw error("expected input of rank \(dims.count + 1) for dims \(dims), found \(x.shapeDescription)")
+        }
+        return LayerOutput(x.transposed([0] + dims))
+    }
+}
+
+extension Tensor {
+    /// Axes reordered: output axis i is input axis `permutation[i]`.
+    func transposed(_ permutation: [Int]) -> Tensor {
+        let outShape = permutation.map { shape[$0] }
+        var inStrides = [Int](repeating: 1, count: rank)
+        for axis in stride(from: rank - 2, through: 0, by: -1) { inStrides[axis] = inStrides[axis + 1] * shape[axis + 1] }
+        let strides = permutation.map { inStrides[$0] }
+        var out = [Float](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: rank)
+        for position in 0..<count {
+            var source = 0
+            for axis in 0..<rank { source += index[axis] * strides[axis] }
+            out[position] = scalars[source]
+            var axis = rank - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < outShape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return Tensor(shape: outShape, scalars: out)
+    }
+}

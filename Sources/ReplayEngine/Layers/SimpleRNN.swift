@@ -1,0 +1,71 @@
+/// Fully connected recurrent layer (Keras `SimpleRNN`).
+///
+/// `h' = activation(x_t·kernel + bias + h·recurrentKernel)` with `kernel (inputDimension, units)`,
+/// `recurrentKernel (units, units)`, `bias (units)`. Outputs, masking, `goBackwards` and
+/// `stateful` as ``RecurrentLayer`` describes; state `[h]`.
+public final class SimpleRNN: RecurrentLayer {
+    public let name: String
+    public var kindName: String { "SimpleRNN" }
+    let cell: SimpleRNNCell
+    let options: RecurrentOptions
+    let store = RecurrentStateStore()
+
+    public var units: Int { cell.units }
+    public var inputDimension: Int { cell.inputDimension }
+    public var returnSequences: Bool { options.returnSequences }
+    public var returnState: Bool { options.returnState }
+    public var goBackwards: Bool { options.goBackwards }
+    public var stateful: Bool { options.stateful }
+    public var stateNames: [String] { ["h"] }
+    public var traceNames: [String] { ["hidden"] }
+
+    public init(name: String, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor?, activation: Activation = .tanh,
+                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false) throws {
+        self.name = name
+        func fail(_ message: String) -> EngineError { EngineError(layer: name, kind: "SimpleRNN", message: message) }
+        let units = recurrentKernel.shape.first ?? 0
+        guard recurrentKernel.rank == 2, units > 0, recurrentKernel.shape[1] == units else {
+            throw fail("expected recurrent kernel (units, units), found \(recurrentKernel.shapeDescription)")
+        }
+        guard kernel.rank == 2, kernel.shape[1] == units else {
+            throw fail("expected kernel (input_dim, \(units)), found \(kernel.shapeDescription)")
+        }
+        if let bias { try expectShape(bias, [units], "bias (units)", layer: name, kind: "SimpleRNN") }
+        guard activation.isElementwise else { throw fail("activation \(activation) is not elementwise") }
+        cell = SimpleRNNCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars,
+                             recurrentKernel: recurrentKernel.scalars, projectionBias: bias?.scalars, activation: activation)
+        options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
+    }
+
+    public func run(_ sequence: Tensor, mask: Tensor?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
+        try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
+                                mask: mask, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace, store: store)
+    }
+
+    public func resetStates() { store.reset() }
+}
+
+struct SimpleRNNCell: RecurrentCell {
+    let units: Int
+    let inputDimension: Int
+    let kernel: [Float]
+    let recurrentKernel: [Float]
+    /// Keras adds the bias right after x·W, so it is folded into the projection.
+    let projectionBias: [Float]?
+    let activation: Activation
+
+    var projectionWidth: Int { units }
+    var stateCount: Int { 1 }
+    func scratchCount(batch: Int) -> Int { batch * units }
+    var gateNames: [String] { [] }
+
+    func step(projected x: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
+              newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
+              scratch: UnsafeMutablePointer<Float>, batch: Int) {
+        recurrentKernel.withUnsafeBufferPointer {
+            MatrixMultiply.multiply(h, $0.baseAddress!, into: scratch, m: batch, k: units, n: units)
+        }
+        for index in 0..<(batch * units) { newH[index] = x[index] + scratch[index] }
+        activation.apply(newH, count: batch * units, rowLength: units)
+    }
+}
