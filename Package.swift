@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "KerasReplay", targets: ["KerasReplay", "KerasCheckpoint", "ReplayEngine", "HDF5", "NumPyFiles"]),
         .executable(name: "keras-replay", targets: ["KerasReplayCLI"]),
+        .executable(name: "keras-replay-fuzz", targets: ["KerasReplayFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -38,6 +39,9 @@ let package = Package(
             name: "KerasReplayCLI",
             dependencies: ["KerasReplay", "KerasCheckpoint", "NumPyFiles", "ReplayEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Mutates sample checkpoints and inputs and runs keras-replay on each in a child process
+        // with a time limit, classifying what happened (Scripts/fuzz.sh drives it).
+        .executableTarget(name: "KerasReplayFuzz", dependencies: ["NumPyFiles", "HDF5"]),
         // Finds the checkpoints real Keras wrote in SampleCheckpoints/, for the tests.
         .target(name: "SampleCatalog", dependencies: ["NumPyFiles"], path: "Tests/SampleCatalog"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "SampleCatalog"]),

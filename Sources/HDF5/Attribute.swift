@@ -146,6 +146,7 @@ enum AttributeReader {
             guard count * 8 <= file.limits.maxAttributeBytes else {
                 throw HDF5Error(file: file.path, object: object, message: "declares \(count) strings, over the limit")
             }
+            try file.requireConsistentGlobalHeap(object: object)
             H5Tset_size(memoryType, chdf5_variable())
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             let status = pointers.withUnsafeMutableBytes { H5Aread(attribute, memoryType, $0.baseAddress) }

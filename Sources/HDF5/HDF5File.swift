@@ -7,12 +7,17 @@ public final class HDF5File: @unchecked Sendable {
     public let path: String
     public let limits: ReadLimits
     let identifier: hid_t
+    /// The bytes of a file opened from memory (for `GlobalHeapCheck`).
+    private let image: [UInt8]?
+    /// `GlobalHeapCheck`'s verdict, computed on the first variable-length read (under the library lock).
+    private var heapVerdict: String??
 
     /// Opens `path` read-only.
     /// - Throws: `HDF5Error` when the file is missing, unreadable or not HDF5.
     public init(path: String, limits: ReadLimits = .standard) throws {
         self.path = path
         self.limits = limits
+        image = nil
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw HDF5Error(file: path, message: "no such file")
@@ -45,6 +50,7 @@ public final class HDF5File: @unchecked Sendable {
     public init(image: [UInt8], name: String, limits: ReadLimits = .standard) throws {
         path = name
         self.limits = limits
+        self.image = image
         let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
         guard image.count >= 8, Array(image[0..<8]) == signature else {
             throw HDF5Error(file: name, message: "not an HDF5 file (no HDF5 signature)")
@@ -64,6 +70,22 @@ public final class HDF5File: @unchecked Sendable {
                 throw HDF5Error(file: name, message: "HDF5 image is damaged or truncated (\(takeLibraryErrorMessage()))")
             }
             return id
+        }
+    }
+
+    /// Throws when libhdf5 must not read variable-length data from this file (see `GlobalHeapCheck`).
+    func requireConsistentGlobalHeap(object: String) throws {
+        if heapVerdict == nil {
+            if let image {
+                heapVerdict = image.withUnsafeBytes { GlobalHeapCheck.problem(in: $0) }
+            } else if let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) {
+                heapVerdict = data.withUnsafeBytes { GlobalHeapCheck.problem(in: $0) }
+            } else {
+                heapVerdict = .some("cannot be read to check its global heap")
+            }
+        }
+        if let problem = heapVerdict! {
+            throw HDF5Error(file: path, object: object, message: "the file is damaged: \(problem)")
         }
     }
 

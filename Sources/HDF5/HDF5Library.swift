@@ -10,7 +10,11 @@ let libraryLock = NSRecursiveLock()
 @inline(__always)
 func withLibrary<T>(_ body: () throws -> T) rethrows -> T {
     libraryLock.lock()
-    defer { libraryLock.unlock() }
+    libraryDepth += 1
+    defer {
+        libraryDepth -= 1
+        libraryLock.unlock()
+    }
     _ = silenced
     return try body()
 }

@@ -20,9 +20,14 @@ public enum ShapeInference {
     }
 
     /// Units of a Dense or recurrent layer: `units` (Keras 2/3) or `output_dim` (Keras 1).
+    /// A layer's units: a positive integer no larger than `maxUnits`, or nil.
     public static func units(_ config: JSONValue) -> Int? {
-        config["units"]?.int ?? config["output_dim"]?.int
+        guard let units = config["units"]?.int ?? config["output_dim"]?.int, units > 0, units <= maxUnits else { return nil }
+        return units
     }
+
+    /// More units than this is not a model anyone replays on a CPU; it is a hostile config.
+    public static let maxUnits = 1 << 24
 
     /// The input shape an InputLayer (or a Keras 1/2 first layer) declares, batch included.
     public static func declaredInputShape(_ config: JSONValue) -> Shape? {

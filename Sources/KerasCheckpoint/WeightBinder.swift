@@ -82,7 +82,7 @@ enum WeightBinder {
 
     static func bindRecurrent(context: String, className: String, config: JSONValue, entries: [WeightEntry], inputShape: [Int?]?) throws -> [BoundWeight] {
         guard let units = ShapeInference.units(config) else {
-            throw Failure(message: "\(context): config gives no units")
+            throw Failure(message: "\(context): config gives no usable units (expected a positive integer up to \(ShapeInference.maxUnits))")
         }
         let gateOrder: [Gate]
         switch className {

@@ -12,7 +12,7 @@ struct KerasReplayCommand: ParsableCommand {
         failure (one line on stderr says which file, which layer, what was expected and found), \
         64 bad command line.
         """,
-        subcommands: [Inspect.self, Predict.self, Diff.self]
+        subcommands: [Inspect.self, Predict.self, Gates.self, Diff.self, Bench.self]
     )
 }
 

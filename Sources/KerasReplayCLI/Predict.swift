@@ -40,7 +40,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())
-            let inputs = try loadInputs(model)
+            let inputs = try PredictInputs.load(input, model: model)
             if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
             let outputs = try model.predict(inputs, batchSize: batchSize)
             let names = model.outputNames
@@ -75,40 +75,6 @@ struct Predict: ParsableCommand {
                 }
             }
         }
-    }
-
-    func loadInputs(_ model: ReplayModel) throws -> [Tensor] {
-        guard !input.isEmpty else {
-            throw ValidationError("give the model's input with --input X.npy (inputs: \(model.inputNames.joined(separator: ", ")))")
-        }
-        var byName: [String: String] = [:]
-        var unnamed: [String] = []
-        for argument in input {
-            if let separator = argument.firstIndex(of: "="), !FileManager.default.fileExists(atPath: argument) {
-                byName[String(argument[..<separator])] = String(argument[argument.index(after: separator)...])
-            } else {
-                unnamed.append(argument)
-            }
-        }
-        var tensors: [Tensor] = []
-        for (index, name) in model.inputNames.enumerated() {
-            let path: String
-            if let named = byName[name] {
-                path = named
-            } else if model.inputNames.count == 1, let only = unnamed.first {
-                path = only
-            } else if index < unnamed.count, byName.isEmpty {
-                path = unnamed[index]
-            } else {
-                throw ValidationError("no array for input '\(name)'; pass --input \(name)=PATH (inputs: \(model.inputNames.joined(separator: ", ")))")
-            }
-            let array = try NumPyFile.read(path)
-            tensors.append(Tensor(shape: array.shape, scalars: array.scalars))
-        }
-        if let unknown = byName.keys.first(where: { !model.inputNames.contains($0) }) {
-            throw ValidationError("the model has no input named '\(unknown)' (inputs: \(model.inputNames.joined(separator: ", ")))")
-        }
-        return tensors
     }
 
     func loadExpected(_ path: String, names: [String]) throws -> [NumPyArray] {
@@ -155,5 +121,42 @@ enum OutputSummary {
         }
         if count > rows { lines.append("  ... \(count - rows) more rows") }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The model inputs named on the command line: `--input X.npy`, or `--input NAME=PATH` per input.
+enum PredictInputs {
+    static func load(_ input: [String], model: ReplayModel) throws -> [Tensor] {
+        guard !input.isEmpty else {
+            throw ValidationError("give the model's input with --input X.npy (inputs: \(model.inputNames.joined(separator: ", ")))")
+        }
+        var byName: [String: String] = [:]
+        var unnamed: [String] = []
+        for argument in input {
+            if let separator = argument.firstIndex(of: "="), !FileManager.default.fileExists(atPath: argument) {
+                byName[String(argument[..<separator])] = String(argument[argument.index(after: separator)...])
+            } else {
+                unnamed.append(argument)
+            }
+        }
+        var tensors: [Tensor] = []
+        for (index, name) in model.inputNames.enumerated() {
+            let path: String
+            if let named = byName[name] {
+                path = named
+            } else if model.inputNames.count == 1, let only = unnamed.first {
+                path = only
+            } else if index < unnamed.count, byName.isEmpty {
+                path = unnamed[index]
+            } else {
+                throw ValidationError("no array for input '\(name)'; pass --input \(name)=PATH (inputs: \(model.inputNames.joined(separator: ", ")))")
+            }
+            let array = try NumPyFile.read(path)
+            tensors.append(Tensor(shape: array.shape, scalars: array.scalars))
+        }
+        if let unknown = byName.keys.first(where: { !model.inputNames.contains($0) }) {
+            throw ValidationError("the model has no input named '\(unknown)' (inputs: \(model.inputNames.joined(separator: ", ")))")
+        }
+        return tensors
     }
 }

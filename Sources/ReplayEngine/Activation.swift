@@ -8,7 +8,7 @@ import Darwin
 public enum HardSigmoidVariant: Sendable, Equatable {
     /// `clip(0.2·x + 0.5, 0, 1)`: Keras 1, Keras 2 and tf-keras.
     case keras2
-    /// `clip(x/6 + 0.5, 0, 1)`: Keras 3.
+    /// `clip(x/6 + 0.5, 0, 1)`: Keras 3 (computed as `relu6(x + 3)/6`, as its TensorFlow backend does).
     case keras3
 }
 
@@ -266,7 +266,8 @@ public enum Activation: Sendable, Equatable {
     static func hardSigmoidScalar(_ x: Float, _ variant: HardSigmoidVariant) -> Float {
         switch variant {
         case .keras2: return min(max(0.2 * x + 0.5, 0), 1)
-        case .keras3: return min(max(x / 6 + 0.5, 0), 1)
+        // Keras 3's TensorFlow backend computes clip(x/6 + 0.5) as relu6(x + 3)/6; same value, its rounding.
+        case .keras3: return min(max(x + 3, 0), 6) / 6
         }
     }
 

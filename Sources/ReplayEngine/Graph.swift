@@ -59,6 +59,10 @@ public struct GraphEvaluation: Sendable {
 }
 
 /// A model: layers called in topological order on the model inputs.
+///
+/// Stateless graphs may run `predict` from several tasks at once. A stateful graph's layers keep
+/// one state each (behind a lock, so it never tears), which concurrent callers would interleave:
+/// drive a stateful graph from one caller at a time, as Keras does.
 public final class Graph: Sendable {
     public let inputs: [GraphInput]
     public let nodes: [GraphNode]
@@ -124,6 +128,40 @@ public final class Graph: Sendable {
         return (0..<outputs.count).map { index in Tensor(stacking: chunks.map { $0[index] }) }
     }
 
+    /// `predict`, also recording the per-step trace of `layer`'s first call (one trace per
+    /// direction for Bidirectional), from the same loop that computes the outputs. Stateful
+    /// models walk their fixed batch size as `predict` does; traces are stacked along the batch.
+    public func predict(_ inputs: [Tensor], tracing layer: any TraceableLayer) throws -> (outputs: [Tensor], traces: [RecurrentTrace]) {
+        try validate(inputs)
+        guard nodes.contains(where: { $0.layer === layer }) else {
+            throw EngineError(layer: layer.name, message: "is not a layer of this model")
+        }
+        let size = fixedBatchSize ?? inputs[0].shape[0]
+        let samples = inputs[0].shape[0]
+        guard size > 0, samples % size == 0 else {
+            throw EngineError(message: "this stateful model runs batches of exactly \(size) samples; found \(samples) samples, which is not a multiple of \(size)")
+        }
+        var chunkOutputs: [[Tensor]] = []
+        var chunkTraces: [[RecurrentTrace]] = []
+        var start = 0
+        repeat {
+            let chunk = samples == size ? inputs : inputs.map { $0.rowSlice(start..<(start + size)) }
+            let result = try run(chunk, keepAll: false, tracing: layer)
+            chunkOutputs.append(result.outputs)
+            chunkTraces.append(result.traces)
+            start += size
+        } while start < samples
+        let outputs = (0..<self.outputs.count).map { index in chunkOutputs.count == 1 ? chunkOutputs[0][index] : Tensor(stacking: chunkOutputs.map { $0[index] }) }
+        let traces = chunkTraces[0].indices.map { direction -> RecurrentTrace in
+            var trace = chunkTraces[0][direction]
+            guard chunkTraces.count > 1 else { return trace }
+            for name in trace.names { trace.values[name] = Tensor(stacking: chunkTraces.map { $0[direction].values[name]! }) }
+            if trace.mask != nil { trace.mask = Tensor(stacking: chunkTraces.map { $0[direction].mask! }) }
+            return trace
+        }
+        return (outputs, traces)
+    }
+
     /// Runs the graph once on `inputs` (no chunking) and returns every node output.
     public func evaluate(_ inputs: [Tensor]) throws -> [TensorSource: Tensor] {
         try evaluateWithMasks(inputs).values
@@ -159,7 +197,9 @@ public final class Graph: Sendable {
         }
     }
 
-    private func run(_ inputTensors: [Tensor], keepAll: Bool) throws -> (outputs: [Tensor], values: [TensorSource: Tensor], masks: [TensorSource: Tensor]) {
+    private func run(_ inputTensors: [Tensor], keepAll: Bool, tracing traced: (any TraceableLayer)? = nil) throws -> (outputs: [Tensor], values: [TensorSource: Tensor], masks: [TensorSource: Tensor], traces: [RecurrentTrace]) {
+        var traces: [RecurrentTrace] = []
+        var tracedOnce = false
         var values: [TensorSource: Tensor] = [:]
         var masks: [TensorSource: Tensor] = [:]
         for (index, tensor) in inputTensors.enumerated() { values[.input(index)] = tensor }
@@ -181,7 +221,14 @@ public final class Graph: Sendable {
                 let mask = try value(explicit, for: node)
                 if argumentMasks.isEmpty { argumentMasks = [mask] } else { argumentMasks[0] = mask }
             }
-            let output = try node.layer.call(arguments, masks: argumentMasks)
+            let output: LayerOutput
+            if let traced, !tracedOnce, node.layer === traced {
+                // Only the layer's first call is traced (a shared layer is called again later).
+                (output, traces) = try traced.call(arguments, masks: argumentMasks, recordTrace: true)
+                tracedOnce = true
+            } else {
+                output = try node.layer.call(arguments, masks: argumentMasks)
+            }
             produced[position] = output.tensors.count
             for (index, tensor) in output.tensors.enumerated() {
                 values[.node(position, output: index)] = tensor
@@ -205,7 +252,7 @@ public final class Graph: Sendable {
             }
             return tensor
         }
-        return (results, values, masks)
+        return (results, values, masks, traces)
     }
 }
 

@@ -60,3 +60,10 @@ func expectShape(_ tensor: Tensor, _ expected: [Int], _ role: String, layer: Str
                           message: "expected \(role) \(Tensor.describe(expected)), found \(tensor.shapeDescription)")
     }
 }
+
+/// A layer whose call can also record what happened at every step, from the very loop that
+/// computes its output (recurrent layers, and Bidirectional with one trace per direction).
+public protocol TraceableLayer: Layer {
+    /// Exactly `call`, plus the traces of this run when `recordTrace` is set.
+    func call(_ inputs: [Tensor], masks: [Tensor?], recordTrace: Bool) throws -> (output: LayerOutput, traces: [RecurrentTrace])
+}

@@ -82,6 +82,16 @@ import Testing
         #expect(again == first)
     }
 
+    @Test func initialStatesContinueFromGivenState() throws {
+        // Encoder → decoder wiring: states (h1, c1) handed over as extra inputs.
+        let lstm = try TinyLSTM.make(returnState: true)
+        let out = try lstm(Tensor(shape: [1, 1, 2], scalars: Self.x2), Tensor(shape: [1, 2], scalars: Self.h1), Tensor(shape: [1, 2], scalars: Self.c1))
+        #expect(maxDifference(out.tensors[0].scalars, Self.h2) < 1e-6)
+        #expect(maxDifference(out.tensors[2].scalars, Self.c2) < 1e-6)
+        #expect(throws: EngineError.self) { try lstm(Tensor(shape: [1, 1, 2], scalars: Self.x2), Tensor(zeros: [1, 2])) }
+        #expect(throws: EngineError.self) { try lstm(Tensor(shape: [1, 1, 2], scalars: Self.x2), Tensor(zeros: [1, 3]), Tensor(zeros: [1, 2])) }
+    }
+
     @Test func rejectsWrongShapesNamingTheLayer() throws {
         let lstm = try TinyLSTM.make("lstm_1")
         let error = #expect(throws: EngineError.self) { try lstm(Tensor(zeros: [4, 3, 7])) }

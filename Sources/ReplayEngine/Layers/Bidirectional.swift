@@ -11,7 +11,7 @@
 /// nil (Keras None): two outputs fw, bw
 /// ```
 /// With `returnState` the outputs are: output(s), forward states, backward states.
-public final class Bidirectional: Layer {
+public final class Bidirectional: TraceableLayer {
     public let name: String
     public var kindName: String { "Bidirectional" }
     public let forward: any RecurrentLayer
@@ -43,23 +43,39 @@ public final class Bidirectional: Layer {
     }
 
     /// Both directions' results, as `call` computes them (backward output still in processing order).
-    public func run(_ sequence: Tensor, mask: Tensor?, recordTrace: Bool) throws -> (forward: RecurrentResult, backward: RecurrentResult) {
+    /// `initialStates`: the forward states then the backward states (Keras splits the list in halves).
+    public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]? = nil, recordTrace: Bool) throws -> (forward: RecurrentResult, backward: RecurrentResult) {
         let zeroOutput = returnSequences
-        let forwardResult = try forward.run(sequence, mask: mask, zeroOutputForMask: zeroOutput, recordTrace: recordTrace)
-        let backwardResult = try backward.run(sequence, mask: mask, zeroOutputForMask: zeroOutput, recordTrace: recordTrace)
+        var forwardStates: [Tensor]?, backwardStates: [Tensor]?
+        if let initialStates {
+            guard initialStates.count == forward.stateNames.count + backward.stateNames.count else {
+                throw error("expected \(forward.stateNames.count + backward.stateNames.count) initial states (forward then backward), found \(initialStates.count)")
+            }
+            forwardStates = Array(initialStates[..<forward.stateNames.count])
+            backwardStates = Array(initialStates[forward.stateNames.count...])
+        }
+        let forwardResult = try forward.run(sequence, mask: mask, initialStates: forwardStates, zeroOutputForMask: zeroOutput, recordTrace: recordTrace)
+        let backwardResult = try backward.run(sequence, mask: mask, initialStates: backwardStates, zeroOutputForMask: zeroOutput, recordTrace: recordTrace)
         return (forwardResult, backwardResult)
     }
 
     /// Traces of both directions (input time order), from the same loop as `call`.
-    public func trace(_ sequence: Tensor, mask: Tensor? = nil) throws -> (forward: RecurrentTrace, backward: RecurrentTrace) {
-        let results = try run(sequence, mask: mask, recordTrace: true)
+    public func trace(_ sequence: Tensor, mask: Tensor? = nil, initialStates: [Tensor]? = nil) throws -> (forward: RecurrentTrace, backward: RecurrentTrace) {
+        let results = try run(sequence, mask: mask, initialStates: initialStates, recordTrace: true)
         return (results.forward.trace!, results.backward.trace!)
     }
 
     public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
-        let sequence = try single(inputs)
+        try call(inputs, masks: masks, recordTrace: false).output
+    }
+
+    /// `call`, optionally recording both directions' traces (forward, then backward) in the same loops.
+    public func call(_ inputs: [Tensor], masks: [Tensor?], recordTrace: Bool) throws -> (output: LayerOutput, traces: [RecurrentTrace]) {
+        // The sequence, optionally followed by initial states (forward then backward).
+        guard let sequence = inputs.first else { throw error("expected 1 input, found none") }
         let mask = masks.first ?? nil
-        let results = try run(sequence, mask: mask, recordTrace: false)
+        let results = try run(sequence, mask: mask, initialStates: inputs.count > 1 ? Array(inputs.dropFirst()) : nil, recordTrace: recordTrace)
+        let traces = [results.forward.trace, results.backward.trace].compactMap { $0 }
         let y = results.forward.output
         var yReversed = results.backward.output
         if returnSequences { yReversed = yReversed.reversingTime() }
@@ -77,7 +93,7 @@ public final class Bidirectional: Layer {
             tensors += states
             masks += states.map { _ in nil }
         }
-        return LayerOutput(tensors: tensors, masks: masks)
+        return (LayerOutput(tensors: tensors, masks: masks), traces)
     }
 
     static func merge(_ a: Tensor, _ b: Tensor, _ mode: MergeMode) -> Tensor {

@@ -77,9 +77,9 @@ public final class GRU: RecurrentLayer {
         options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
     }
 
-    public func run(_ sequence: Tensor, mask: Tensor?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
+    public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
         try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
-                                mask: mask, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace, store: store)
+                                mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace, store: store)
     }
 
     public func resetStates() { store.reset() }

@@ -47,14 +47,14 @@ public final class LSTM: RecurrentLayer {
             throw EngineError(layer: name, kind: "LSTM", message: "\(role) \(a) is not elementwise")
         }
         cell = LSTMCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars,
-                        recurrentKernel: recurrentKernel.scalars, bias: bias?.scalars,
+                        recurrentKernel: PackedMatrix(recurrentKernel.scalars, k: units, n: 4 * units), bias: bias?.scalars,
                         activation: activation, recurrentActivation: recurrentActivation)
         options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
     }
 
-    public func run(_ sequence: Tensor, mask: Tensor?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
+    public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
         try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
-                                mask: mask, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace, store: store)
+                                mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace, store: store)
     }
 
     public func resetStates() { store.reset() }
@@ -64,7 +64,8 @@ struct LSTMCell: RecurrentCell {
     let units: Int
     let inputDimension: Int
     let kernel: [Float]
-    let recurrentKernel: [Float]
+    /// `(units, 4·units)`, packed once for the step's matrix product.
+    let recurrentKernel: PackedMatrix
     let bias: [Float]?
     let activation: Activation
     let recurrentActivation: Activation
@@ -80,25 +81,41 @@ struct LSTMCell: RecurrentCell {
               newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
               scratch: UnsafeMutablePointer<Float>, batch: Int) {
         let u = units, width = 4 * units
-        // z += h·U. Keras sums (x·W) + (h·U), so h·U goes to its own buffer first.
-        recurrentKernel.withUnsafeBufferPointer { recurrent in
-            MatrixMultiply.multiply(h, recurrent.baseAddress!, into: scratch, m: batch, k: u, n: width)
-        }
-        for index in 0..<(batch * width) { z[index] += scratch[index] }
-        if let bias { bias.withUnsafeBufferPointer { addBias(z, $0.baseAddress!, rows: batch, width: width) } }
+        // h·U into its own buffer first: Keras sums (x·W) + (h·U), then adds the bias.
+        MatrixMultiply.multiply(h, lda: u, recurrentKernel, into: scratch, ldc: width, m: batch)
         let c = c!, newC = newC!
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
         for b in 0..<batch {
-            let row = z + b * width
-            recurrentActivation.apply(row, count: 2 * u, rowLength: 2 * u)          // i, f
-            activation.apply(row + 2 * u, count: u, rowLength: u)                  // g
-            recurrentActivation.apply(row + 3 * u, count: u, rowLength: u)         // o
-            let state = b * u
-            for j in 0..<u {
-                newC[state + j] = row[u + j] * c[state + j] + row[j] * row[2 * u + j]
-                newH[state + j] = newC[state + j]
+            let row = z + b * width, hu = scratch + b * width
+            var j = 0
+            if let bias {
+                bias.withUnsafeBufferPointer { bias in
+                    let bp = bias.baseAddress!
+                    while j + 8 <= width { store((load(row + j) + load(hu + j)) + load(bp + j), row + j); j += 8 }
+                    while j < width { row[j] = (row[j] + hu[j]) + bp[j]; j += 1 }
+                }
+            } else {
+                while j + 8 <= width { store(load(row + j) + load(hu + j), row + j); j += 8 }
+                while j < width { row[j] = row[j] + hu[j]; j += 1 }
             }
-            activation.apply(newH + state, count: u, rowLength: u)
-            for j in 0..<u { newH[state + j] = row[3 * u + j] * newH[state + j] }
+            VectorMath.apply(recurrentActivation, row, count: 2 * u)        // i, f
+            VectorMath.apply(activation, row + 2 * u, count: u)             // g
+            VectorMath.apply(recurrentActivation, row + 3 * u, count: u)    // o
+            let state = b * u
+            let cp = c + state, ncp = newC + state, nhp = newH + state
+            j = 0
+            while j + 8 <= u {
+                store(load(row + u + j) * load(cp + j) + load(row + j) * load(row + 2 * u + j), ncp + j)
+                j += 8
+            }
+            while j < u { ncp[j] = row[u + j] * cp[j] + row[j] * row[2 * u + j]; j += 1 }
+            nhp.update(from: ncp, count: u)
+            VectorMath.apply(activation, nhp, count: u)
+            j = 0
+            while j + 8 <= u { store(load(row + 3 * u + j) * load(nhp + j), nhp + j); j += 8 }
+            while j < u { nhp[j] = row[3 * u + j] * nhp[j]; j += 1 }
         }
     }
 }

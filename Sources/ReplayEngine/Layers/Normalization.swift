@@ -57,26 +57,26 @@ public final class BatchNormalization: Layer {
 /// Layer normalization (Keras `LayerNormalization`) over `axes` (counted with the batch axis).
 ///
 /// Mean and (biased) variance over the axes, as `ops.moments` / `tf.nn.moments`:
-/// `mean = Σx/n`, `variance = Σ(x - mean)²/n`, summed in Double. Then, by ``Formula``:
-/// - `keras3` (Keras 3): `inv = gamma/√(variance + ε)`, `y = x·inv + (beta - mean·inv)`
-/// - `centered` (tf-keras fused path): `y = ((x - mean)/√(variance + ε))·gamma + beta`
+/// `mean = Σx/n`, `variance = Σ(x - mean)²/n` (summed in Double), then as Keras 3 does:
+/// ```
+/// inv = gamma / √(variance + ε)
+/// y   = x·inv + (beta - mean·inv)
+/// ```
+/// (tf-keras' fused path computes `((x - mean)/√(variance + ε))·gamma + beta`; on the sample
+/// checkpoints the Keras 3 order is closer to both generations, so it is the only one.)
 /// `gamma`/`beta` have the shape of the normalized axes. Passes the mask.
 public final class LayerNormalization: Layer {
-    public enum Formula: Sendable { case keras3, centered }
-
     public let name: String
     public var kindName: String { "LayerNormalization" }
     public let axes: [Int]
     public let epsilon: Float
-    public let formula: Formula
     let gamma: [Float]?
     let beta: [Float]?
 
-    public init(name: String, axes: [Int] = [-1], gamma: Tensor?, beta: Tensor?, epsilon: Float = 1e-3, formula: Formula = .centered) throws {
+    public init(name: String, axes: [Int] = [-1], gamma: Tensor?, beta: Tensor?, epsilon: Float = 1e-3) throws {
         self.name = name
         self.axes = axes
         self.epsilon = epsilon
-        self.formula = formula
         if let gamma, let beta, gamma.count != beta.count {
             throw EngineError(layer: name, kind: "LayerNormalization", message: "expected gamma and beta of one shape, found \(gamma.shapeDescription) and \(beta.shapeDescription)")
         }
@@ -108,13 +108,8 @@ public final class LayerNormalization: Layer {
             let rstd = 1 / (variance + epsilon).squareRoot()
             for j in 0..<n {
                 let g = gamma?[j] ?? 1, b = beta?[j] ?? 0
-                switch formula {
-                case .keras3:
-                    let inv = rstd * g
-                    out[base + j] = x.scalars[base + j] * inv + (b - mean * inv)
-                case .centered:
-                    out[base + j] = (x.scalars[base + j] - mean) * rstd * g + b
-                }
+                let inv = rstd * g
+                out[base + j] = x.scalars[base + j] * inv + (b - mean * inv)
             }
         }
         return LayerOutput(Tensor(shape: x.shape, scalars: out), mask: masks.first ?? nil)

@@ -10,7 +10,7 @@ import Synchronization
 /// Masking (Keras backend `rnn`): at a masked step the states carry over unchanged; the output is
 /// the previous step's output, or zeros when `zeroOutputForMask` (Keras sets it inside
 /// Bidirectional with `return_sequences`).
-public protocol RecurrentLayer: Layer {
+public protocol RecurrentLayer: TraceableLayer {
     var units: Int { get }
     var inputDimension: Int { get }
     var returnSequences: Bool { get }
@@ -22,9 +22,11 @@ public protocol RecurrentLayer: Layer {
     /// The quantities a trace records, in order (e.g. LSTM: inputGate, forgetGate, candidate, outputGate, cell, hidden).
     var traceNames: [String] { get }
 
-    /// Runs the sequence. `mask` is `(batch, timesteps)`, nonzero = keep. With `recordTrace`, the
-    /// same loop also records every step into ``RecurrentResult/trace``.
-    func run(_ sequence: Tensor, mask: Tensor?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult
+    /// Runs the sequence. `mask` is `(batch, timesteps)`, nonzero = keep. `initialStates` (Keras
+    /// `initial_state`, one `(batch, units)` tensor per state in ``stateNames`` order) replaces zeros
+    /// or a stateful layer's kept state. With `recordTrace`, the same loop also records every step
+    /// into ``RecurrentResult/trace``.
+    func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult
 }
 
 /// What one run of a recurrent layer produced.
@@ -56,21 +58,38 @@ public struct RecurrentTrace: Sendable {
 }
 
 extension RecurrentLayer {
+    /// Runs without initial states.
+    public func run(_ sequence: Tensor, mask: Tensor?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
+        try run(sequence, mask: mask, initialStates: nil, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace)
+    }
+
+    /// Inputs: the sequence, optionally followed by initial states (Keras 2 lists `initial_state`
+    /// tensors as extra inputs of the call; Keras 3 graphs pass them the same way here).
     public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
-        let sequence = try single(inputs)
-        let mask = masks.first ?? nil
-        let result = try run(sequence, mask: mask, zeroOutputForMask: false, recordTrace: false)
-        let outputMask = returnSequences ? mask : nil
-        if returnState {
-            return LayerOutput(tensors: [result.output] + result.states,
-                               masks: [outputMask] + result.states.map { _ in nil })
+        try call(inputs, masks: masks, recordTrace: false).output
+    }
+
+    /// `call`, optionally recording the per-step trace in the same loop.
+    public func call(_ inputs: [Tensor], masks: [Tensor?], recordTrace: Bool) throws -> (output: LayerOutput, traces: [RecurrentTrace]) {
+        guard inputs.count == 1 || inputs.count == 1 + stateNames.count else {
+            throw error("expected the sequence, optionally followed by \(stateNames.count) initial state(s) (\(stateNames.joined(separator: ", "))), found \(inputs.count) inputs")
         }
-        return LayerOutput(result.output, mask: outputMask)
+        let sequence = inputs[0]
+        let mask = masks.first ?? nil
+        let initialStates = inputs.count > 1 ? Array(inputs.dropFirst()) : nil
+        let result = try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: false, recordTrace: recordTrace)
+        let outputMask = returnSequences ? mask : nil
+        let traces = result.trace.map { [$0] } ?? []
+        if returnState {
+            return (LayerOutput(tensors: [result.output] + result.states,
+                                masks: [outputMask] + result.states.map { _ in nil }), traces)
+        }
+        return (LayerOutput(result.output, mask: outputMask), traces)
     }
 
     /// Runs and returns the trace (and the result it came with).
-    public func trace(_ sequence: Tensor, mask: Tensor? = nil) throws -> RecurrentResult {
-        try run(sequence, mask: mask, zeroOutputForMask: false, recordTrace: true)
+    public func trace(_ sequence: Tensor, mask: Tensor? = nil, initialStates: [Tensor]? = nil) throws -> RecurrentResult {
+        try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: false, recordTrace: true)
     }
 }
 
@@ -86,6 +105,8 @@ protocol RecurrentCell: Sendable {
     var kernel: [Float] { get }
     /// Bias added to the projection before the loop (where Keras adds it right after x·W), or nil.
     var projectionBias: [Float]? { get }
+    /// `kernel` packed for the fast product, when the cell keeps one (same numbers).
+    var packedKernel: PackedMatrix? { get }
     /// Floats of scratch the step needs for `batch` rows (allocated once, before the loop).
     func scratchCount(batch: Int) -> Int
     /// Names of the gate blocks `step` leaves in `projected` (units each), for traces.
@@ -97,6 +118,10 @@ protocol RecurrentCell: Sendable {
     func step(projected: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
               newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
               scratch: UnsafeMutablePointer<Float>, batch: Int)
+}
+
+extension RecurrentCell {
+    var packedKernel: PackedMatrix? { nil }
 }
 
 /// Settings every recurrent layer shares.
@@ -119,9 +144,9 @@ final class RecurrentStateStore: Sendable {
 /// The time loop shared by LSTM, GRU and SimpleRNN.
 enum RecurrentDriver {
     static func run<Cell: RecurrentCell>(_ cell: Cell, options: RecurrentOptions, layer: String, kind: String,
-                                         traceNames: [String], sequence: Tensor, mask: Tensor?,
+                                         traceNames: [String], sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?,
                                          zeroOutputForMask: Bool, recordTrace: Bool,
-                                         store: RecurrentStateStore) throws -> RecurrentResult {
+                                         store: RecurrentStateStore, threads: Int = Parallelism.maximumThreads) throws -> RecurrentResult {
         func fail(_ message: String) -> EngineError { EngineError(layer: layer, kind: kind, message: message) }
         let u = cell.units, width = cell.projectionWidth
         guard sequence.rank == 3, sequence.shape[2] == cell.inputDimension else {
@@ -133,10 +158,19 @@ enum RecurrentDriver {
             throw fail("expected mask (\(batch), \(time)), found \(mask.shapeDescription)")
         }
 
-        // States: zeros, or what a stateful layer kept from its previous call.
+        // States: given, or what a stateful layer kept from its previous call, or zeros.
         var h = [Float](repeating: 0, count: batch * u)
         var c = [Float](repeating: 0, count: cell.stateCount > 1 ? batch * u : 0)
-        if options.stateful, let kept = store.states {
+        if let initialStates {
+            guard initialStates.count == cell.stateCount else {
+                throw fail("expected \(cell.stateCount) initial state(s), found \(initialStates.count)")
+            }
+            for state in initialStates where state.shape != [batch, u] {
+                throw fail("expected initial state (\(batch), \(u)), found \(state.shapeDescription)")
+            }
+            h = initialStates[0].scalars
+            if cell.stateCount > 1 { c = initialStates[1].scalars }
+        } else if options.stateful, let kept = store.states {
             guard kept[0].count == batch * u else {
                 throw fail("stateful layer holds state for batch size \(kept[0].count / u), found input batch \(batch); call resetStates() or keep the batch size fixed")
             }
@@ -149,8 +183,12 @@ enum RecurrentDriver {
         sequence.scalars.withUnsafeBufferPointer { x in
             cell.kernel.withUnsafeBufferPointer { w in
                 projected.withUnsafeMutableBufferPointer { p in
-                    MatrixMultiply.multiply(x.baseAddress!, w.baseAddress!, into: p.baseAddress!,
-                                            m: batch * time, k: cell.inputDimension, n: width, accumulate: true)
+                    if let packed = cell.packedKernel {
+                        MatrixMultiply.multiply(x.baseAddress!, lda: cell.inputDimension, packed, into: p.baseAddress!, ldc: width, m: batch * time)
+                    } else {
+                        MatrixMultiply.multiply(x.baseAddress!, w.baseAddress!, into: p.baseAddress!,
+                                                m: batch * time, k: cell.inputDimension, n: width, accumulate: true)
+                    }
                     if let bias = cell.projectionBias {
                         for row in 0..<(batch * time) {
                             for j in 0..<width { p[row * width + j] += bias[j] }
@@ -160,70 +198,34 @@ enum RecurrentDriver {
             }
         }
 
-        var newH = h, newC = c
-        var stepInput = [Float](repeating: 0, count: batch * width)
-        var scratch = [Float](repeating: 0, count: max(cell.scratchCount(batch: batch), 1))
         var sequenceOutput = [Float](repeating: 0, count: options.returnSequences ? batch * time * u : 0)
         var previousOutput = [Float](repeating: 0, count: batch * u)
-        let gateCount = cell.gateNames.count
-        var traceBuffers = recordTrace ? [[Float]](repeating: [Float](repeating: 0, count: batch * time * u), count: traceNames.count) : []
-        let maskValues = mask?.scalars
-
-        for s in 0..<time {
-            let t = options.goBackwards ? time - 1 - s : s
-            projected.withUnsafeBufferPointer { p in
-                stepInput.withUnsafeMutableBufferPointer { x in
-                    for b in 0..<batch {
-                        (x.baseAddress! + b * width).update(from: p.baseAddress! + (b * time + t) * width, count: width)
-                    }
-                }
-            }
-            stepInput.withUnsafeMutableBufferPointer { x in
-                h.withUnsafeBufferPointer { h in
-                    newH.withUnsafeMutableBufferPointer { nh in
-                        scratch.withUnsafeMutableBufferPointer { scratch in
-                            if cell.stateCount > 1 {
-                                c.withUnsafeBufferPointer { c in
-                                    newC.withUnsafeMutableBufferPointer { nc in
-                                        cell.step(projected: x.baseAddress!, h: h.baseAddress!, c: c.baseAddress!,
-                                                  newH: nh.baseAddress!, newC: nc.baseAddress!, scratch: scratch.baseAddress!, batch: batch)
+        var traceBuffers = recordTrace ? [Float](repeating: 0, count: traceNames.count * batch * time * u) : []
+        let maskValues = mask?.scalars ?? []
+        // Rows never interact: split the batch into contiguous slices, one thread each, every
+        // slice running the whole time loop (same numbers as one slice; one join per call).
+        let slices = batch >= 8 ? max(1, min(threads, batch / 4)) : 1
+        projected.withUnsafeMutableBufferPointer { projected in
+            h.withUnsafeMutableBufferPointer { h in
+                c.withUnsafeMutableBufferPointer { c in
+                    sequenceOutput.withUnsafeMutableBufferPointer { sequenceOutput in
+                        previousOutput.withUnsafeMutableBufferPointer { previousOutput in
+                            traceBuffers.withUnsafeMutableBufferPointer { traceBuffers in
+                                maskValues.withUnsafeBufferPointer { maskValues in
+                                    let buffers = LoopBuffers(projected: projected.baseAddress!, h: h.baseAddress!, c: c.baseAddress,
+                                                              sequenceOutput: sequenceOutput.baseAddress, previousOutput: previousOutput.baseAddress!,
+                                                              trace: traceBuffers.baseAddress, mask: mask == nil ? nil : maskValues.baseAddress)
+                                    let loopSettings = LoopSettings(batch: batch, time: time, goBackwards: options.goBackwards,
+                                                                    returnSequences: options.returnSequences, zeroOutputForMask: zeroOutputForMask,
+                                                                    traceCount: recordTrace ? traceNames.count : 0)
+                                    Parallelism.run(slices) { slice in
+                                        let first = batch * slice / slices, last = batch * (slice + 1) / slices
+                                        timeLoop(cell, buffers, loopSettings, rows: first..<last)
                                     }
                                 }
-                            } else {
-                                cell.step(projected: x.baseAddress!, h: h.baseAddress!, c: nil,
-                                          newH: nh.baseAddress!, newC: nil, scratch: scratch.baseAddress!, batch: batch)
                             }
                         }
                     }
-                }
-            }
-            // Masked rows keep their states; their output is the previous output (or zeros).
-            for b in 0..<batch {
-                let keep = maskValues.map { $0[b * time + t] != 0 } ?? true
-                let row = b * u
-                if keep {
-                    for j in 0..<u { h[row + j] = newH[row + j]; previousOutput[row + j] = newH[row + j] }
-                    if cell.stateCount > 1 { for j in 0..<u { c[row + j] = newC[row + j] } }
-                } else if zeroOutputForMask {
-                    for j in 0..<u { previousOutput[row + j] = 0 }
-                }
-                if options.returnSequences {
-                    let out = (b * time + s) * u
-                    for j in 0..<u { sequenceOutput[out + j] = previousOutput[row + j] }
-                }
-            }
-            if recordTrace {
-                for b in 0..<batch {
-                    let at = (b * time + t) * u
-                    for g in 0..<gateCount {
-                        for j in 0..<u { traceBuffers[g][at + j] = stepInput[b * width + g * u + j] }
-                    }
-                    var next = gateCount
-                    if cell.stateCount > 1 {
-                        for j in 0..<u { traceBuffers[next][at + j] = c[b * u + j] }
-                        next += 1
-                    }
-                    for j in 0..<u { traceBuffers[next][at + j] = h[b * u + j] }
                 }
             }
         }
@@ -236,12 +238,93 @@ enum RecurrentDriver {
         var trace: RecurrentTrace?
         if recordTrace {
             var values: [String: Tensor] = [:]
+            let size = batch * time * u
             for (index, name) in traceNames.enumerated() {
-                values[name] = Tensor(shape: [batch, time, u], scalars: traceBuffers[index])
+                values[name] = Tensor(shape: [batch, time, u], scalars: Array(traceBuffers[(index * size)..<((index + 1) * size)]))
             }
             trace = RecurrentTrace(layer: layer, kind: kind, names: traceNames, values: values, mask: mask)
         }
         return RecurrentResult(output: output, states: states.map { Tensor(shape: [batch, u], scalars: $0) }, trace: trace)
+    }
+}
+
+/// Where the time loop reads and writes; every slice of rows touches only its own rows.
+struct LoopBuffers: @unchecked Sendable {
+    /// (batch, time, width) x·W (+ projection bias), all timesteps.
+    var projected: UnsafeMutablePointer<Float>
+    var h: UnsafeMutablePointer<Float>
+    var c: UnsafeMutablePointer<Float>?
+    var sequenceOutput: UnsafeMutablePointer<Float>?
+    var previousOutput: UnsafeMutablePointer<Float>
+    /// traceCount blocks of (batch, time, units).
+    var trace: UnsafeMutablePointer<Float>?
+    var mask: UnsafePointer<Float>?
+}
+
+struct LoopSettings: Sendable {
+    var batch: Int
+    var time: Int
+    var goBackwards: Bool
+    var returnSequences: Bool
+    var zeroOutputForMask: Bool
+    var traceCount: Int
+}
+
+extension RecurrentDriver {
+    /// The time loop for batch rows `rows`; scratch is private to the call and allocated once.
+    static func timeLoop<Cell: RecurrentCell>(_ cell: Cell, _ buffers: LoopBuffers, _ settings: LoopSettings, rows: Range<Int>) {
+        let u = cell.units, width = cell.projectionWidth, time = settings.time, batch = settings.batch
+        let count = rows.count, first = rows.lowerBound
+        guard count > 0 else { return }
+        let hasC = cell.stateCount > 1
+        let stepInput = UnsafeMutablePointer<Float>.allocate(capacity: count * width)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(cell.scratchCount(batch: count), 1))
+        let newH = UnsafeMutablePointer<Float>.allocate(capacity: count * u)
+        let newC = UnsafeMutablePointer<Float>.allocate(capacity: hasC ? count * u : 1)
+        defer { stepInput.deallocate(); scratch.deallocate(); newH.deallocate(); newC.deallocate() }
+        let h = buffers.h + first * u
+        let c = buffers.c.map { $0 + first * u }
+        let gateCount = cell.gateNames.count
+        let traceSize = batch * time * u
+        for s in 0..<time {
+            let t = settings.goBackwards ? time - 1 - s : s
+            for r in 0..<count {
+                (stepInput + r * width).update(from: buffers.projected + ((first + r) * time + t) * width, count: width)
+            }
+            cell.step(projected: stepInput, h: h, c: hasC ? c! : nil, newH: newH, newC: hasC ? newC : nil, scratch: scratch, batch: count)
+            // Masked rows keep their states; their output is the previous output (or zeros).
+            for r in 0..<count {
+                let b = first + r
+                let keep = buffers.mask.map { $0[b * time + t] != 0 } ?? true
+                let row = b * u, local = r * u
+                let previous = buffers.previousOutput + row
+                if keep {
+                    (h + local).update(from: newH + local, count: u)
+                    previous.update(from: newH + local, count: u)
+                    if hasC { (c! + local).update(from: newC + local, count: u) }
+                } else if settings.zeroOutputForMask {
+                    previous.update(repeating: 0, count: u)
+                }
+                if settings.returnSequences {
+                    (buffers.sequenceOutput! + (b * time + s) * u).update(from: previous, count: u)
+                }
+            }
+            if settings.traceCount > 0, let trace = buffers.trace {
+                for r in 0..<count {
+                    let b = first + r
+                    let at = (b * time + t) * u
+                    for g in 0..<gateCount {
+                        (trace + g * traceSize + at).update(from: stepInput + r * width + g * u, count: u)
+                    }
+                    var next = gateCount
+                    if hasC {
+                        (trace + next * traceSize + at).update(from: c! + r * u, count: u)
+                        next += 1
+                    }
+                    (trace + next * traceSize + at).update(from: h + r * u, count: u)
+                }
+            }
+        }
     }
 }
 

@@ -1,0 +1,48 @@
+import Foundation
+
+/// libhdf5 1.10 (Debian 12's) is not memory-safe on damaged files: a corrupted address or size
+/// can make it read or copy past its buffers (H5F__accum_read, H5HG_read). `GlobalHeapCheck` and
+/// the declared-size checks stop the cases known here; for the rest, a program may opt in to
+/// containment: a SIGSEGV or SIGBUS raised while a libhdf5 call is running (inside
+/// `withLibrary`) prints `message` as one line on stderr and ends the process with exit code 1,
+/// at once (nothing else runs, nothing is written). A fault anywhere else goes to the handler
+/// that was there before (the Swift runtime's backtracer), so real bugs still crash loudly.
+public enum LibraryFaults {
+    /// Installs the handlers (once; later calls only change the message).
+    public static func contain(message: String) {
+        libraryLock.lock()
+        defer { libraryLock.unlock() }
+        let line = message.replacingOccurrences(of: "\n", with: " ") + "\n"
+        let buffer = strdup(line)
+        let old = faultMessage
+        faultMessage = buffer
+        faultMessageLength = strlen(line)
+        free(old)
+        guard !installed else { return }
+        installed = true
+        for (signal, slot) in [(SIGSEGV, 0), (SIGBUS, 1)] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in
+                if libraryDepth > 0, let message = faultMessage {
+                    _ = write(2, message, faultMessageLength)
+                    _exit(1)
+                }
+                // Not ours: put the previous handler back and let the fault happen again.
+                var previous = signal == SIGSEGV ? previousActions.0 : previousActions.1
+                sigaction(signal, &previous, nil)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            var previous = sigaction()
+            sigaction(signal, &action, &previous)
+            if slot == 0 { previousActions.0 = previous } else { previousActions.1 = previous }
+        }
+    }
+}
+
+/// How many `withLibrary` calls are running (read by the fault handler).
+nonisolated(unsafe) var libraryDepth: Int32 = 0
+nonisolated(unsafe) private var faultMessage: UnsafeMutablePointer<CChar>?
+nonisolated(unsafe) private var faultMessageLength = 0
+nonisolated(unsafe) private var installed = false
+nonisolated(unsafe) private var previousActions = (sigaction(), sigaction())

@@ -1,0 +1,107 @@
+import KerasCheckpoint
+import ReplayEngine
+
+/// What every gate of one recurrent layer did at every timestep of a `predict` run.
+///
+/// Arrays are float32 `(batch, timesteps, units)`, named as NumPy users will load them:
+/// LSTM `input_gate, forget_gate, candidate, output_gate, cell, hidden`; GRU `update_gate,
+/// reset_gate, candidate, hidden`; SimpleRNN `hidden`. A Bidirectional layer gives each name
+/// twice, prefixed `forward_` and `backward_`. Time runs in INPUT order for every direction:
+/// index t is the step that read input t (a backward direction reads t = T-1 first), and
+/// `read_order` / `backward_read_order` list the timesteps in the order the loop read them.
+/// At a masked step, `cell` and `hidden` hold the carried values and `mask` (batch, timesteps)
+/// is 0 there; the gate arrays hold what the cell computed at that step, which Keras discards.
+public struct GateTrace: Sendable {
+    public struct Series: Sendable {
+        /// `input_gate`, `forward_hidden`, ...
+        public var name: String
+        /// `forward`, `backward`, or nil for a one-directional layer.
+        public var direction: String?
+        /// `input_gate`, `hidden`, ... without the direction.
+        public var quantity: String
+        public var values: Tensor
+    }
+
+    public var layer: String
+    /// `LSTM`, `GRU` or `SimpleRNN` (the wrapped class for Bidirectional).
+    public var className: String
+    public var series: [Series]
+    /// `(batch, timesteps)`, 1 = step kept, 0 = masked; nil when the layer saw no mask.
+    public var mask: Tensor?
+    /// Per direction: the input timesteps in the order the loop read them.
+    public var readOrders: [(name: String, order: [Int])]
+    /// The model's outputs from the same run.
+    public var outputs: [Tensor]
+
+    public var batchSize: Int { series.first?.values.shape[0] ?? 0 }
+    public var timesteps: Int { series.first?.values.shape[1] ?? 0 }
+    public var units: Int { series.first?.values.shape[2] ?? 0 }
+
+    /// Every array in the order NumPy users get them from the `.npz`.
+    public var namedArrays: [(name: String, tensor: Tensor)] {
+        var arrays = series.map { (name: $0.name, tensor: $0.values) }
+        for (name, order) in readOrders {
+            arrays.append((name, Tensor(shape: [order.count], scalars: order.map(Float.init))))
+        }
+        if let mask { arrays.append(("mask", mask)) }
+        return arrays
+    }
+
+    /// `inputGate` → `input_gate`.
+    static func snakeCase(_ name: String) -> String {
+        var result = ""
+        for character in name {
+            if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
+        }
+        return result
+    }
+}
+
+extension ReplayModel {
+    /// The recurrent layers of the model, in model order, with their class (`Bidirectional(LSTM)`).
+    public var recurrentLayers: [(name: String, className: String)] {
+        guard let model = checkpoint.model else { return [] }
+        return model.layers.compactMap { layer in
+            guard layersByName[layer.name] is any TraceableLayer else { return nil }
+            let inner = layer.wrappedLayer?.className
+            return (layer.name, inner.map { "\(layer.className)(\($0))" } ?? layer.className)
+        }
+    }
+
+    /// Runs `predict` on `inputs` and records every gate of `layer` at every step, from the
+    /// same loop that computes the outputs. Stateful models walk their fixed batch size,
+    /// carrying state, as `predict` does.
+    public func traceGates(layer name: String, inputs: [Tensor]) throws -> GateTrace {
+        guard let layer = layersByName[name] else {
+            throw ReplayError(file: checkpoint.path, message: "no layer named '\(name)' (recurrent layers: \(recurrentLayers.map(\.name).joined(separator: ", ")))")
+        }
+        guard let traceable = layer as? any TraceableLayer else {
+            throw ReplayError(file: checkpoint.path, message: "layer '\(name)' (\(layer.kindName)) is not recurrent; gates exist for LSTM, GRU, SimpleRNN and Bidirectional layers (here: \(recurrentLayers.map(\.name).joined(separator: ", ")))")
+        }
+        let result: (outputs: [Tensor], traces: [RecurrentTrace])
+        do {
+            result = try graph.predict(inputs, tracing: traceable)
+        } catch let error as EngineError {
+            throw ReplayError(file: checkpoint.path, message: error.description)
+        }
+        let bidirectional = traceable as? Bidirectional
+        let directions: [String?] = bidirectional != nil ? ["forward", "backward"] : [nil]
+        let recurrent: [any RecurrentLayer] = bidirectional.map { [$0.forward, $0.backward] } ?? [traceable as! any RecurrentLayer]
+        var series: [GateTrace.Series] = []
+        var readOrders: [(String, [Int])] = []
+        for (index, trace) in result.traces.enumerated() {
+            let direction = directions[index]
+            for quantity in trace.names {
+                let snake = GateTrace.snakeCase(quantity)
+                series.append(GateTrace.Series(name: direction.map { "\($0)_\(snake)" } ?? snake, direction: direction, quantity: snake, values: trace.values[quantity]!))
+            }
+            let steps = trace.values[trace.names[0]]!.shape[1]
+            if recurrent[index].goBackwards {
+                readOrders.append((direction.map { "\($0)_read_order" } ?? "read_order", Array((0..<steps).reversed())))
+            }
+        }
+        let mask = result.traces.first?.mask
+        let className = checkpoint.model?.layer(named: name).map { $0.wrappedLayer?.className ?? $0.className } ?? layer.kindName
+        return GateTrace(layer: name, className: className, series: series, mask: mask, readOrders: readOrders, outputs: result.outputs)
+    }
+}

@@ -1,0 +1,28 @@
+/// SplitMix64: small, fast and fully determined by its seed, so a case can be replayed from
+/// (run seed, case number) alone, whatever order the workers ran cases in.
+struct CaseRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64, caseNumber: Int) {
+        state = seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: caseNumber) &* 0xBF58_476D_1CE4_E5B9
+        _ = next()
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func chance(_ probability: Double) -> Bool {
+        Double.random(in: 0..<1, using: &self) < probability
+    }
+
+    mutating func pick<T>(_ items: [T]) -> T {
+        items[Int.random(in: 0..<items.count, using: &self)]
+    }
+
+    mutating func byte() -> UInt8 { UInt8.random(in: 0...255, using: &self) }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import KerasReplay
+import NumPyFiles
+import ReplayEngine
+import SampleCatalog
+import Testing
+
+/// Gate traces against float64 NumPy references computed from the checkpoints' weights
+/// (Scripts/gates_reference.py), never from our own output.
+@Suite("Gate traces")
+struct GateTraceTests {
+    struct Reference: Sendable, CustomStringConvertible {
+        var sample: Sample
+        var layer: String
+        var path: String
+        var description: String { "\(sample)/\(layer)" }
+    }
+
+    static let references: [Reference] = SampleCatalog.fullModels.flatMap { sample in
+        ((try? FileManager.default.contentsOfDirectory(atPath: sample.directory.path)) ?? [])
+            .filter { $0.hasPrefix("gates_") && $0.hasSuffix(".npz") }.sorted()
+            .map { Reference(sample: sample, layer: String($0.dropFirst(6).dropLast(4)), path: sample.path($0)) }
+    }
+
+    static func inputs(_ sample: Sample) throws -> [Tensor] {
+        try sample.inputs().map { Tensor(shape: $0.shape, scalars: $0.scalars) }
+    }
+
+    /// 1e-6, scaled by the size of the values and of the model input: float32 rounds `x·W` to
+    /// about 2^-24 of |x|·|W|, so the seed autoencoder's inputs (integers up to 89) leave errors
+    /// near 1e-5 in a float32 cell candidate against float64 — in Keras as in this engine.
+    static func tolerance(value: Float, inputScale: Float) -> Float {
+        1e-6 * max(1, abs(value), inputScale)
+    }
+
+    @Test("every gate at every step within 1e-6 of float64 NumPy (scaled by value and input size)", arguments: references)
+    func matchesNumPy(reference: Reference) throws {
+        let model = try ReplayModel(path: reference.sample.checkpointPath)
+        let inputs = try Self.inputs(reference.sample)
+        let inputScale = inputs.flatMap(\.scalars).reduce(Float(0)) { max($0, abs($1)) }
+        let trace = try model.traceGates(layer: reference.layer, inputs: inputs)
+        let ours = Dictionary(uniqueKeysWithValues: trace.namedArrays.map { ($0.name, $0.tensor) })
+        let expected = try NumPyFile.readArchive(reference.path)
+        for (name, array) in expected {
+            let tensor = try #require(ours[name], "\(reference): no array '\(name)' (have \(ours.keys.sorted()))")
+            #expect(tensor.shape == array.shape, "\(reference) \(name)")
+            var worst: Float = 0
+            for (value, wanted) in zip(tensor.scalars, array.scalars) {
+                worst = max(worst, abs(value - wanted) / Self.tolerance(value: wanted, inputScale: inputScale))
+            }
+            #expect(worst <= 1, "\(reference) \(name): \(worst) x the tolerance")
+        }
+        #expect(Set(ours.keys) == Set(expected.map(\.name)), "\(reference): arrays differ from the reference's")
+    }
+
+    @Test("the trace comes from predict's own loop: same outputs bit for bit, hidden is the layer output")
+    func samePathAsPredict() throws {
+        for generation in ["keras3", "tf-keras", "keras2.2.4", "keras1.2.2"] {
+            let sample = try #require(SampleCatalog.sample(generation, "seed_autoencoder_small"))
+            let model = try ReplayModel(path: sample.checkpointPath)
+            let inputs = try Self.inputs(sample)
+            let predicted = try model.predict(inputs)
+            let trace = try model.traceGates(layer: "decoder_lstm", inputs: inputs)
+            #expect(trace.outputs == predicted)
+            // The decoder is the model output: Bidirectional(return_sequences, merge sum) of the two hiddens.
+            let forward = try #require(trace.series.first { $0.name == "forward_hidden" }).values
+            let backward = try #require(trace.series.first { $0.name == "backward_hidden" }).values
+            #expect(zip(forward.scalars, backward.scalars).map { $0 + $1 } == predicted[0].scalars, "\(generation)")
+        }
+    }
+
+    @Test("a stateful model's trace carries state from batch to batch, as predict does")
+    func stateful() throws {
+        let sample = try #require(SampleCatalog.sample("keras3", "seed_stateful"))
+        let model = try ReplayModel(path: sample.checkpointPath)
+        let trace = try model.traceGates(layer: "lstm", inputs: Self.inputs(sample))
+        #expect(trace.batchSize == 12)
+        let cell = try #require(trace.series.first { $0.name == "cell" }).values
+        // Row 1 starts from row 0's state: its cell differs from a fresh run on row 1 alone.
+        model.resetStates()
+        let rowOne = try Self.inputs(sample)[0].shape.dropFirst().reduce(1, *)
+        let alone = try model.traceGates(layer: "lstm", inputs: [Tensor(shape: [1, 1, 1], scalars: Array(try Self.inputs(sample)[0].scalars[rowOne..<(2 * rowOne)]))])
+        let aloneCell = try #require(alone.series.first { $0.name == "cell" }).values
+        #expect(aloneCell.scalars != Array(cell.scalars[10..<20]))
+    }
+
+    @Test("without a recurrent layer name, the error lists the recurrent layers")
+    func wrongLayer() throws {
+        let sample = try #require(SampleCatalog.sample("keras3", "seed_autoencoder_small"))
+        let model = try ReplayModel(path: sample.checkpointPath)
+        #expect(model.recurrentLayers.map(\.name) == ["encoder_lstm", "decoder_lstm"])
+        do {
+            _ = try model.traceGates(layer: "repeater", inputs: Self.inputs(sample))
+            Issue.record("traced a RepeatVector")
+        } catch {
+            #expect("\(error)".contains("encoder_lstm, decoder_lstm"))
+        }
+    }
+
+    @Test("the references cover LSTM, GRU both ways, SimpleRNN, Bidirectional, stateful, masked, all generations")
+    func coverage() {
+        let names = Set(Self.references.map { "\($0.sample.generation)/\($0.sample.model)" })
+        for required in ["keras3/gru_reset_after", "keras3/gru_reset_before", "keras3/simple_rnn", "keras3/bidirectional_gru",
+                         "keras3/masking_lstm", "keras3/masked_bidirectional", "tf-keras/seed_stateful", "keras1.2.2/seed_autoencoder_small",
+                         "keras2.2.4/seed_stateful"] {
+            #expect(names.contains(required), "\(required)")
+        }
+    }
+}
