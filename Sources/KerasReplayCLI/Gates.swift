@@ -43,6 +43,9 @@ struct Gates: ParsableCommand {
     @Option(help: "The sample (row of the input batch) to draw.")
     var sample: Int = 0
 
+    @Flag(help: "For a stateful model with batch size 1 (one sample per step of a stream): draw all samples as one sequence.")
+    var stream = false
+
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
@@ -59,7 +62,13 @@ struct Gates: ParsableCommand {
             for path in [output, plot].compactMap({ $0 }) {
                 try refuseOverwriting(path, inputs: input.map(\.inputPath) + [checkpoint])
             }
-            let trace = try model.traceGates(layer: layer, inputs: inputs)
+            var trace = try model.traceGates(layer: layer, inputs: inputs)
+            if stream {
+                guard model.graph.fixedBatchSize == 1 else {
+                    throw ValidationError("--stream needs a stateful model with batch size 1 (state carried from sample to sample)")
+                }
+                trace = trace.streamed()
+            }
             guard sample >= 0, sample < trace.batchSize else {
                 throw ValidationError("--sample \(sample) is outside the batch of \(trace.batchSize)")
             }

@@ -76,6 +76,10 @@ struct GateTraceTests {
         let trace = try model.traceGates(layer: "lstm", inputs: Self.inputs(sample))
         #expect(trace.batchSize == 12)
         let cell = try #require(trace.series.first { $0.name == "cell" }).values
+        // One sample per step of the stream: laid out as a single 12-step sequence.
+        let stream = trace.streamed()
+        #expect(stream.batchSize == 1 && stream.timesteps == 12 && stream.units == 10)
+        #expect(stream.series.first { $0.name == "cell" }?.values.scalars == cell.scalars)
         // Row 1 starts from row 0's state: its cell differs from a fresh run on row 1 alone.
         model.resetStates()
         let rowOne = try Self.inputs(sample)[0].shape.dropFirst().reduce(1, *)

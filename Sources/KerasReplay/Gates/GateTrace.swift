@@ -105,3 +105,21 @@ extension ReplayModel {
         return GateTrace(layer: name, className: className, series: series, mask: mask, readOrders: readOrders, outputs: result.outputs)
     }
 }
+
+extension GateTrace {
+    /// The trace of a stateful model fed one sample per batch (the seed classifier's
+    /// `batch_input_shape=(1, 1, 1)`) laid out as one stream: state carried from sample to
+    /// sample makes consecutive samples consecutive steps, so this is `(1, batch x timesteps, units)`.
+    public func streamed() -> GateTrace {
+        var copy = self
+        let steps = batchSize * timesteps
+        copy.series = series.map { series in
+            var streamed = series
+            streamed.values = Tensor(shape: [1, steps, series.values.shape[2]], scalars: series.values.scalars)
+            return streamed
+        }
+        copy.mask = mask.map { Tensor(shape: [1, steps], scalars: $0.scalars) }
+        copy.readOrders = []
+        return copy
+    }
+}
