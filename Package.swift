@@ -31,7 +31,13 @@ let package = Package(
         // Tensors, kernels, layers, graph. Pure Swift, no BLAS, no Keras file knowledge.
         .target(
             name: "ReplayEngine",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: [
+                .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+                // AVX2 + FMA (Haswell and later, AMD Zen): hardware FMA is TensorFlow's rounding and 8-wide SIMD.
+                // The engine then needs such a CPU (README, "Speed").
+                .unsafeFlags(["-target-cpu", "haswell"]),
+                .define("REPLAY_HARDWARE_FMA"),
+            ]
         ),
         // The library facade: checkpoint → engine model, predict, gate traces, checkpoint diffs.
         .target(name: "KerasReplay", dependencies: ["HDF5", "KerasCheckpoint", "ReplayEngine", "NumPyFiles"]),

@@ -10,9 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CASES="${1:-20000}"
 SEED="${2:-$(date +%s)}"
-swift build -c release --product keras-replay
-swift build -c release --product keras-replay-fuzz
-BIN="$(swift build -c release --show-bin-path)"
+# SCRATCH=DIR builds in another scratch path (e.g. .build-fuzz, while others use .build).
+BUILD=(swift build -c release ${SCRATCH:+--scratch-path "$SCRATCH"})
+"${BUILD[@]}" --product keras-replay
+"${BUILD[@]}" --product keras-replay-fuzz
+BIN="$("${BUILD[@]}" --show-bin-path)"
 OUT=.build-fuzz-runs  # ignored by git (.build-*/)
 mkdir -p "$OUT"
 exec "$BIN/keras-replay-fuzz" --cases "$CASES" --seed "$SEED" --jobs "${JOBS:-2}" --binary "$BIN/keras-replay" \

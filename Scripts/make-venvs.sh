@@ -4,6 +4,8 @@
 #   ${KERAS_REPLAY_VENVS:-$HOME/.cache/keras-replay/venvs}/{modern,keras1,keras2}
 # Idempotent: a venv whose packages already import correctly is left alone.
 # Usage: Scripts/make-venvs.sh [modern] [keras1] [keras2]   (default: all three, in parallel)
+# Optional, never part of the default: `Scripts/make-venvs.sh onnx` (after modern exists) adds
+# onnxruntime and tf2onnx to the modern venv, for Scripts/bench.sh.
 set -euo pipefail
 
 VENVS="${KERAS_REPLAY_VENVS:-$HOME/.cache/keras-replay/venvs}"
@@ -16,18 +18,26 @@ export THEANO_FLAGS="${THEANO_FLAGS:-blas.ldflags=,cxx=,device=cpu,floatX=float3
 
 check() {   # check <name>: succeeds if the venv already has what it needs
   local name="$1" py="$VENVS/$1/bin/python"
+  [ "$name" = onnx ] && py="$VENVS/modern/bin/python"   # onnx is an add-on to the modern venv
   [ -x "$py" ] || return 1
   case "$name" in
     modern) "$py" -c 'import tensorflow, tf_keras, keras, h5py, numpy
 assert tensorflow.__version__ == "2.21.0" and tf_keras.__version__ == "2.21.0" and keras.__version__ == "3.15.1"' >/dev/null 2>&1 ;;
     keras1) "$py" -c 'import importlib.metadata as m; assert m.version("keras") == "1.2.2"; import pkg_resources, theano, h5py, numpy, scipy' >/dev/null 2>&1 ;;
     keras2) "$py" -c 'import importlib.metadata as m; assert m.version("keras") == "2.2.4"; import pkg_resources, theano, h5py, numpy, scipy' >/dev/null 2>&1 ;;
+    onnx) "$py" -c 'import onnxruntime, tf2onnx, tensorflow' >/dev/null 2>&1 ;;
   esac
 }
 
 build() {
   local name="$1"
   if check "$name"; then echo "[$name] already complete: $VENVS/$name"; return 0; fi
+  if [ "$name" = onnx ]; then   # an add-on to the modern venv, not a venv of its own
+    check modern || { echo "[onnx] needs the modern venv first: Scripts/make-venvs.sh modern" >&2; return 1; }
+    "$VENVS/modern/bin/pip" install -q onnxruntime tf2onnx
+    if check onnx; then echo "[onnx] OK"; else echo "[onnx] FAILED sanity check" >&2; return 1; fi
+    return 0
+  fi
   echo "[$name] creating $VENVS/$name"
   "$PYTHON" -m venv "$VENVS/$name"
   local pip="$VENVS/$name/bin/pip"

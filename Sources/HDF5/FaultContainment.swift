@@ -20,7 +20,7 @@ public enum LibraryFaults {
         free(old)
         guard !installed else { return }
         installed = true
-        for (signal, slot) in [(SIGSEGV, 0), (SIGBUS, 1)] {
+        for signal in [SIGSEGV, SIGBUS] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { signal in
                 if libraryDepth > 0, let message = faultMessage {
@@ -28,14 +28,11 @@ public enum LibraryFaults {
                     _exit(1)
                 }
                 // Not ours: put the previous handler back and let the fault happen again.
-                var previous = signal == SIGSEGV ? previousActions.0 : previousActions.1
-                sigaction(signal, &previous, nil)
+                if signal == SIGSEGV { sigaction(signal, &previousSegv, nil) } else { sigaction(signal, &previousBus, nil) }
             }
             sigemptyset(&action.sa_mask)
             action.sa_flags = 0
-            var previous = sigaction()
-            sigaction(signal, &action, &previous)
-            if slot == 0 { previousActions.0 = previous } else { previousActions.1 = previous }
+            if signal == SIGSEGV { sigaction(signal, &action, &previousSegv) } else { sigaction(signal, &action, &previousBus) }
         }
     }
 }
@@ -45,4 +42,5 @@ nonisolated(unsafe) var libraryDepth: Int32 = 0
 nonisolated(unsafe) private var faultMessage: UnsafeMutablePointer<CChar>?
 nonisolated(unsafe) private var faultMessageLength = 0
 nonisolated(unsafe) private var installed = false
-nonisolated(unsafe) private var previousActions = (sigaction(), sigaction())
+nonisolated(unsafe) private var previousSegv = sigaction()
+nonisolated(unsafe) private var previousBus = sigaction()

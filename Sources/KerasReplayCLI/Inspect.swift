@@ -16,6 +16,7 @@ struct Inspect: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
+        containLibraryFaults(reading: checkpoint)
         try reportingFailures {
             let summary = CheckpointSummary(try KerasCheckpoint(path: checkpoint, architecture: architectureOptions.load()))
             emit(json ? try jsonText(summary) : InspectText.render(summary))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KerasCheckpoint
 import KerasReplay
 import NumPyFiles
 import ReplayEngine
@@ -38,6 +39,7 @@ struct Predict: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
+        containLibraryFaults(reading: checkpoint)
         try reportingFailures {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())
             let inputs = try PredictInputs.load(input, model: model)

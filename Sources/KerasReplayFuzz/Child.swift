@@ -67,6 +67,9 @@ enum Outcome: String, CaseIterable, Codable {
     case cleanError = "clean-error"
     /// A signal, an unexpected exit code, or a Swift runtime trap message.
     case crash
+    /// libhdf5 faulted on a damaged file and keras-replay's containment turned it into one
+    /// error line (see HDF5's LibraryFaults). Not a failure, but counted apart: it is a libhdf5 bug.
+    case contained
     /// Killed at the time limit.
     case hang
     /// An error exit, or a success, with more (or less) than the one promised stderr line, or an HDF5-DIAG dump.
@@ -74,7 +77,7 @@ enum Outcome: String, CaseIterable, Codable {
     /// The checkpoint, an input or the config changed, or a half-written output was left behind.
     case modified
 
-    var isFailure: Bool { self != .ok && self != .cleanError }
+    var isFailure: Bool { self != .ok && self != .cleanError && self != .contained }
 
     static func classify(_ result: ChildResult) -> Outcome {
         let stderr = result.standardError
@@ -87,7 +90,8 @@ enum Outcome: String, CaseIterable, Codable {
             // Success may print a warning (non-finite weights); never a dump.
             return stderr.contains("HDF5-DIAG") || lines.count > 2 ? .noisy : .ok
         case .exited(1), .exited(2), .exited(64):
-            return lines.count == 1 && !stderr.contains("HDF5-DIAG") ? .cleanError : .noisy
+            guard lines.count == 1 && !stderr.contains("HDF5-DIAG") else { return .noisy }
+            return stderr.contains("libhdf5 crashed") ? .contained : .cleanError
         case .exited:
             return .crash
         }

@@ -39,6 +39,6 @@ struct FuzzTests {
         for failure in ["crash", "hang", "noisy", "modified"] {
             #expect(outcomes[failure] == 0, "\(failure): \(outcomes[failure] ?? -1)\n\(text)")
         }
-        #expect((outcomes["ok"] ?? 0) + (outcomes["clean-error"] ?? 0) == 2000)
+        #expect((outcomes["ok"] ?? 0) + (outcomes["clean-error"] ?? 0) + (outcomes["contained"] ?? 0) == 2000)
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Runs a recurrent layer forward and a copy backward over the same sequence and merges them
 /// (Keras `Bidirectional`).
 ///
@@ -53,6 +55,23 @@ public final class Bidirectional: TraceableLayer {
             }
             forwardStates = Array(initialStates[..<forward.stateNames.count])
             backwardStates = Array(initialStates[forward.stateNames.count...])
+        }
+        let threads = Parallelism.maximumThreads
+        if threads > 1, let forward = forward as? any ThreadedRecurrentLayer, let backward = backward as? any ThreadedRecurrentLayer,
+           !forward.stateful {
+            // The two directions concurrently, each with half the threads.
+            let results = ResultSlots()
+            let forwardThreads = (threads + 1) / 2, backwardThreads = max(1, threads / 2)
+            let fs = forwardStates, bs = backwardStates
+            Parallelism.run(2) { direction in
+                let result = Result {
+                    direction == 0
+                        ? try forward.run(sequence, mask: mask, initialStates: fs, zeroOutputForMask: zeroOutput, recordTrace: recordTrace, threads: forwardThreads)
+                        : try backward.run(sequence, mask: mask, initialStates: bs, zeroOutputForMask: zeroOutput, recordTrace: recordTrace, threads: backwardThreads)
+                }
+                results.set(direction, result)
+            }
+            return (try results.get(0), try results.get(1))
         }
         let forwardResult = try forward.run(sequence, mask: mask, initialStates: forwardStates, zeroOutputForMask: zeroOutput, recordTrace: recordTrace)
         let backwardResult = try backward.run(sequence, mask: mask, initialStates: backwardStates, zeroOutputForMask: zeroOutput, recordTrace: recordTrace)
@@ -116,4 +135,17 @@ public final class Bidirectional: TraceableLayer {
         forward.resetStates()
         backward.resetStates()
     }
+}
+
+/// The two directions' results, each written by one thread.
+private final class ResultSlots: Sendable {
+    private let slots = Mutex<[Result<RecurrentResult, any Error>?]>([nil, nil])
+
+    func set(_ index: Int, _ result: sending Result<RecurrentResult, any Error>) { slots.withLock { $0[index] = result } }
+    func get(_ index: Int) throws -> RecurrentResult { try slots.withLock { $0[index] }!.get() }
+}
+
+/// A recurrent layer that can run with a given thread budget (Bidirectional splits its own).
+protocol ThreadedRecurrentLayer: RecurrentLayer {
+    func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult
 }

@@ -12,7 +12,7 @@
 /// ```
 /// `kernel (inputDimension, 4·units)`, `recurrentKernel (units, 4·units)`, `bias (4·units)`.
 /// Outputs, masking, `goBackwards` and `stateful` as ``RecurrentLayer`` describes; states `[h, c]`.
-public final class LSTM: RecurrentLayer {
+public final class LSTM: RecurrentLayer, ThreadedRecurrentLayer {
     public let name: String
     public var kindName: String { "LSTM" }
     let cell: LSTMCell
@@ -47,14 +47,21 @@ public final class LSTM: RecurrentLayer {
             throw EngineError(layer: name, kind: "LSTM", message: "\(role) \(a) is not elementwise")
         }
         cell = LSTMCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars,
+                        packedKernel: PackedMatrix(kernel.scalars, k: kernel.shape[0], n: 4 * units),
                         recurrentKernel: PackedMatrix(recurrentKernel.scalars, k: units, n: 4 * units), bias: bias?.scalars,
                         activation: activation, recurrentActivation: recurrentActivation)
         options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
     }
 
     public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
+        try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
+                threads: Parallelism.maximumThreads)
+    }
+
+    func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult {
         try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
-                                mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace, store: store)
+                                mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
+                                store: store, threads: threads)
     }
 
     public func resetStates() { store.reset() }
@@ -64,11 +71,14 @@ struct LSTMCell: RecurrentCell {
     let units: Int
     let inputDimension: Int
     let kernel: [Float]
+    let packedKernel: PackedMatrix?
     /// `(units, 4·units)`, packed once for the step's matrix product.
     let recurrentKernel: PackedMatrix
     let bias: [Float]?
     let activation: Activation
     let recurrentActivation: Activation
+    var gate: GateFunction { GateFunction(recurrentActivation) }
+    var candidate: GateFunction { GateFunction(activation) }
 
     var projectionWidth: Int { 4 * units }
     var stateCount: Int { 2 }
@@ -84,6 +94,7 @@ struct LSTMCell: RecurrentCell {
         // h·U into its own buffer first: Keras sums (x·W) + (h·U), then adds the bias.
         MatrixMultiply.multiply(h, lda: u, recurrentKernel, into: scratch, ldc: width, m: batch)
         let c = c!, newC = newC!
+        let gate = self.gate, candidate = self.candidate
         typealias V = SIMD8<Float>
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
         @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
@@ -100,9 +111,9 @@ struct LSTMCell: RecurrentCell {
                 while j + 8 <= width { store(load(row + j) + load(hu + j), row + j); j += 8 }
                 while j < width { row[j] = row[j] + hu[j]; j += 1 }
             }
-            VectorMath.apply(recurrentActivation, row, count: 2 * u)        // i, f
-            VectorMath.apply(activation, row + 2 * u, count: u)             // g
-            VectorMath.apply(recurrentActivation, row + 3 * u, count: u)    // o
+            VectorMath.apply(gate, row, count: 2 * u)        // i, f
+            VectorMath.apply(candidate, row + 2 * u, count: u)             // g
+            VectorMath.apply(gate, row + 3 * u, count: u)    // o
             let state = b * u
             let cp = c + state, ncp = newC + state, nhp = newH + state
             j = 0
@@ -112,7 +123,7 @@ struct LSTMCell: RecurrentCell {
             }
             while j < u { ncp[j] = row[u + j] * cp[j] + row[j] * row[2 * u + j]; j += 1 }
             nhp.update(from: ncp, count: u)
-            VectorMath.apply(activation, nhp, count: u)
+            VectorMath.apply(candidate, nhp, count: u)
             j = 0
             while j + 8 <= u { store(load(row + 3 * u + j) * load(nhp + j), nhp + j); j += 8 }
             while j < u { nhp[j] = row[3 * u + j] * nhp[j]; j += 1 }

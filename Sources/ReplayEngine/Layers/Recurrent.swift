@@ -178,26 +178,9 @@ enum RecurrentDriver {
             if cell.stateCount > 1 { c = kept[1] }
         }
 
-        // All timesteps through the kernel in one product: (batch·time, in) · (in, width).
+        // All timesteps through the kernel in one product per slice of rows: (rows·time, in) · (in, width),
+        // done by each slice's thread before its time loop.
         var projected = [Float](repeating: 0, count: batch * time * width)
-        sequence.scalars.withUnsafeBufferPointer { x in
-            cell.kernel.withUnsafeBufferPointer { w in
-                projected.withUnsafeMutableBufferPointer { p in
-                    if let packed = cell.packedKernel {
-                        MatrixMultiply.multiply(x.baseAddress!, lda: cell.inputDimension, packed, into: p.baseAddress!, ldc: width, m: batch * time)
-                    } else {
-                        MatrixMultiply.multiply(x.baseAddress!, w.baseAddress!, into: p.baseAddress!,
-                                                m: batch * time, k: cell.inputDimension, n: width, accumulate: true)
-                    }
-                    if let bias = cell.projectionBias {
-                        for row in 0..<(batch * time) {
-                            for j in 0..<width { p[row * width + j] += bias[j] }
-                        }
-                    }
-                }
-            }
-        }
-
         var sequenceOutput = [Float](repeating: 0, count: options.returnSequences ? batch * time * u : 0)
         var previousOutput = [Float](repeating: 0, count: batch * u)
         var traceBuffers = recordTrace ? [Float](repeating: 0, count: traceNames.count * batch * time * u) : []
@@ -212,7 +195,8 @@ enum RecurrentDriver {
                         previousOutput.withUnsafeMutableBufferPointer { previousOutput in
                             traceBuffers.withUnsafeMutableBufferPointer { traceBuffers in
                                 maskValues.withUnsafeBufferPointer { maskValues in
-                                    let buffers = LoopBuffers(projected: projected.baseAddress!, h: h.baseAddress!, c: c.baseAddress,
+                                  sequence.scalars.withUnsafeBufferPointer { x in
+                                    let buffers = LoopBuffers(sequence: x.baseAddress!, projected: projected.baseAddress!, h: h.baseAddress!, c: c.baseAddress,
                                                               sequenceOutput: sequenceOutput.baseAddress, previousOutput: previousOutput.baseAddress!,
                                                               trace: traceBuffers.baseAddress, mask: mask == nil ? nil : maskValues.baseAddress)
                                     let loopSettings = LoopSettings(batch: batch, time: time, goBackwards: options.goBackwards,
@@ -222,6 +206,7 @@ enum RecurrentDriver {
                                         let first = batch * slice / slices, last = batch * (slice + 1) / slices
                                         timeLoop(cell, buffers, loopSettings, rows: first..<last)
                                     }
+                                  }
                                 }
                             }
                         }
@@ -250,6 +235,8 @@ enum RecurrentDriver {
 
 /// Where the time loop reads and writes; every slice of rows touches only its own rows.
 struct LoopBuffers: @unchecked Sendable {
+    /// (batch, time, inputDimension).
+    var sequence: UnsafePointer<Float>
     /// (batch, time, width) x·W (+ projection bias), all timesteps.
     var projected: UnsafeMutablePointer<Float>
     var h: UnsafeMutablePointer<Float>
@@ -284,6 +271,19 @@ extension RecurrentDriver {
         defer { stepInput.deallocate(); scratch.deallocate(); newH.deallocate(); newC.deallocate() }
         let h = buffers.h + first * u
         let c = buffers.c.map { $0 + first * u }
+        // x·W (+ projection bias) for this slice's rows, all timesteps.
+        let x = buffers.sequence + first * time * cell.inputDimension, p = buffers.projected + first * time * width
+        let projectedRows = count * time
+        if let packed = cell.packedKernel {
+            MatrixMultiply.multiply(x, lda: cell.inputDimension, packed, into: p, ldc: width, m: projectedRows)
+        } else {
+            cell.kernel.withUnsafeBufferPointer { w in
+                MatrixMultiply.multiply(x, w.baseAddress!, into: p, m: projectedRows, k: cell.inputDimension, n: width, accumulate: true)
+            }
+        }
+        if let bias = cell.projectionBias {
+            bias.withUnsafeBufferPointer { addBias(p, $0.baseAddress!, rows: projectedRows, width: width) }
+        }
         let gateCount = cell.gateNames.count
         let traceSize = batch * time * u
         for s in 0..<time {
