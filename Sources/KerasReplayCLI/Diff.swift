@@ -56,6 +56,8 @@ struct Diff: ParsableCommand {
     @Flag(help: "Also compare the optimizer's weights (optimizer_weights), matched by dataset path.")
     var includeOptimizer = false
 
+    @OptionGroup var architectureOptions: ArchitectureOptions
+
     func run() throws {
         let differs = try reportingFailures(exitCode: 2) { () throws -> Bool in
             guard absoluteTolerance >= 0, relativeTolerance >= 0, absoluteTolerance.isFinite, relativeTolerance.isFinite else {
@@ -63,17 +65,18 @@ struct Diff: ParsableCommand {
             }
             let tolerance = DiffTolerance(absolute: absoluteTolerance, relative: relativeTolerance)
             let series = try orderedSeries()
+            let architecture = try architectureOptions.load()
             if let plot { try refuseOverwriting(plot, inputs: series.paths) }
             if series.paths.count == 2 {
                 let comparison = try CheckpointComparison(pathA: series.paths[0], pathB: series.paths[1], tolerance: tolerance,
-                                                          includeOptimizer: includeOptimizer)
+                                                          includeOptimizer: includeOptimizer, architecture: architecture)
                 emit(json ? try jsonText(DiffJSON.Pair(comparison)) : DiffText.render(comparison, order: order))
-                if let plot { try writePlot(DriftMatrix(series: series, tolerance: tolerance), to: plot) }
+                if let plot { try writePlot(DriftMatrix(series: series, tolerance: tolerance, architecture: architecture), to: plot) }
                 return comparison.differs
             }
             let progress = SeriesProgress(total: series.paths.count - 1)
             var steps: [DiffJSON.Pair] = []
-            let matrix = try DriftMatrix(series: series, tolerance: tolerance, includeOptimizer: includeOptimizer) { step, comparison in
+            let matrix = try DriftMatrix(series: series, tolerance: tolerance, includeOptimizer: includeOptimizer, architecture: architecture) { step, comparison in
                 progress.show(step: step + 1, file: comparison.fileB)
                 if json { steps.append(DiffJSON.Pair(comparison)) }
             }

@@ -52,9 +52,25 @@ public struct CheckpointComparison: Sendable {
         }
     }
 
-    /// Opens both files (metadata only) and compares them.
-    public init(pathA: String, pathB: String, tolerance: DiffTolerance = DiffTolerance(), includeOptimizer: Bool = false) throws {
-        try self.init(KerasCheckpoint(path: pathA), KerasCheckpoint(path: pathB), tolerance: tolerance, includeOptimizer: includeOptimizer)
+    /// Opens both files (metadata only) and compares them. A weights-only file (Keras 3
+    /// `.weights.h5`, Keras 2 `save_weights`) takes `architecture`, or else the other file's.
+    public init(pathA: String, pathB: String, tolerance: DiffTolerance = DiffTolerance(), includeOptimizer: Bool = false,
+                architecture: Architecture? = nil) throws {
+        let (a, b) = try Self.openPair(pathA, pathB, architecture: architecture)
+        try self.init(a, b, tolerance: tolerance, includeOptimizer: includeOptimizer)
+    }
+
+    /// Opens two checkpoints, lending each the other's architecture when it has none of its own.
+    static func openPair(_ pathA: String, _ pathB: String, architecture: Architecture?) throws -> (KerasCheckpoint, KerasCheckpoint) {
+        if let architecture {
+            return (try KerasCheckpoint(path: pathA, architecture: architecture), try KerasCheckpoint(path: pathB, architecture: architecture))
+        }
+        if let a = try? KerasCheckpoint(path: pathA), a.model != nil {
+            return (a, try KerasCheckpoint(path: pathB, architecture: Architecture(checkpoint: a)))
+        }
+        let b = try KerasCheckpoint(path: pathB)
+        let borrowed = b.model != nil ? try Architecture(checkpoint: b) : nil
+        return (try KerasCheckpoint(path: pathA, architecture: borrowed), b)
     }
 
     private mutating func compareFiles(_ a: KerasCheckpoint, _ b: KerasCheckpoint) {
