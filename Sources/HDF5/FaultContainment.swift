@@ -4,12 +4,12 @@ import Foundation
 /// can make it read or copy past its buffers (H5F__accum_read, H5HG_read). `GlobalHeapCheck` and
 /// the declared-size checks stop the cases known here; for the rest, a program may opt in to
 /// containment: a SIGSEGV or SIGBUS raised while a libhdf5 call is running (inside
-/// `withLibrary`) prints `message` as one line on stderr and ends the process with exit code 1,
+/// `withLibrary`) prints `message` as one line on stderr and ends the process with `exitCode`,
 /// at once (nothing else runs, nothing is written). A fault anywhere else goes to the handler
 /// that was there before (the Swift runtime's backtracer), so real bugs still crash loudly.
 public enum LibraryFaults {
-    /// Installs the handlers (once; later calls only change the message).
-    public static func contain(message: String) {
+    /// Installs the handlers (once; later calls only change the message and exit code).
+    public static func contain(message: String, exitCode: Int32 = 1) {
         libraryLock.lock()
         defer { libraryLock.unlock() }
         let line = message.replacingOccurrences(of: "\n", with: " ") + "\n"
@@ -17,6 +17,7 @@ public enum LibraryFaults {
         let old = faultMessage
         faultMessage = buffer
         faultMessageLength = strlen(line)
+        faultExitCode = exitCode
         free(old)
         guard !installed else { return }
         installed = true
@@ -25,7 +26,7 @@ public enum LibraryFaults {
             action.__sigaction_handler.sa_handler = { signal in
                 if libraryDepth > 0, let message = faultMessage {
                     _ = write(2, message, faultMessageLength)
-                    _exit(1)
+                    _exit(faultExitCode)
                 }
                 // Not ours: put the previous handler back and let the fault happen again.
                 if signal == SIGSEGV { sigaction(signal, &previousSegv, nil) } else { sigaction(signal, &previousBus, nil) }
@@ -41,6 +42,7 @@ public enum LibraryFaults {
 nonisolated(unsafe) var libraryDepth: Int32 = 0
 nonisolated(unsafe) private var faultMessage: UnsafeMutablePointer<CChar>?
 nonisolated(unsafe) private var faultMessageLength = 0
+nonisolated(unsafe) private var faultExitCode: Int32 = 1
 nonisolated(unsafe) private var installed = false
 nonisolated(unsafe) private var previousSegv = sigaction()
 nonisolated(unsafe) private var previousBus = sigaction()

@@ -13,8 +13,13 @@ public struct CheckpointSummary: Sendable, Encodable {
         public var meaning: String?
         public var gates: [GateColumns]
         public var storedAs: [String]
+        /// NaN and infinite values, counted only when the data was scanned (`inspect --scan`).
+        public var nanCount: Int?
+        public var infinityCount: Int?
 
-        enum CodingKeys: String, CodingKey { case name, role, direction, dtype, shape, meaning, gates, storedAs = "stored_as" }
+        enum CodingKeys: String, CodingKey {
+            case name, role, direction, dtype, shape, meaning, gates, storedAs = "stored_as", nanCount = "nan_count", infinityCount = "inf_count"
+        }
     }
 
     public struct GateColumns: Sendable, Encodable {
@@ -59,7 +64,9 @@ public struct CheckpointSummary: Sendable, Encodable {
         case stringEncodings = "string_encodings", chunkedAttributes = "chunked_attributes"
     }
 
-    public init(_ checkpoint: KerasCheckpoint) {
+    /// - Parameter scanningData: also read every weight and count NaN and infinite values
+    ///   (otherwise only metadata is read).
+    public init(_ checkpoint: KerasCheckpoint, scanningData: Bool = false) throws {
         let version = checkpoint.kerasVersion
         file = checkpoint.path
         format = checkpoint.format.rawValue
@@ -81,7 +88,16 @@ public struct CheckpointSummary: Sendable, Encodable {
         for name in described {
             let description = checkpoint.model?.layer(named: name)
             let stored = weightsByLayer[name]
-            let weights = (stored?.bound ?? []).map { Self.weight($0, layer: description, version: version) }
+            var weights: [Weight] = []
+            for bound in stored?.bound ?? [] {
+                var weight = Self.weight(bound, layer: description, version: version)
+                if scanningData {
+                    let values = try checkpoint.tensorData(for: bound)
+                    weight.nanCount = values.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
+                    weight.infinityCount = values.reduce(0) { $0 + ($1.isInfinite ? 1 : 0) }
+                }
+                weights.append(weight)
+            }
             var activations: [String: String] = [:]
             if let description {
                 for (key, value) in LayerActivations.of(description, version: version) { activations[key] = value }

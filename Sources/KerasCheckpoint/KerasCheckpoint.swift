@@ -142,8 +142,8 @@ public final class KerasCheckpoint: @unchecked Sendable {
 
     /// Turns a libhdf5 memory fault on a damaged file into `message` on stderr and exit code 1
     /// (see `LibraryFaults`). For command-line programs; a library host keeps its own handlers.
-    public static func containLibraryFaults(message: String) {
-        LibraryFaults.contain(message: message)
+    public static func containLibraryFaults(message: String, exitCode: Int32 = 1) {
+        LibraryFaults.contain(message: message, exitCode: exitCode)
     }
 
     static func parseModel(_ configText: String, file: String) throws -> ModelDescription {

@@ -11,6 +11,7 @@ struct GraphAssembler {
         var graph: Graph
         var layers: [String: any Layer]
         var sources: [TensorReference: TensorSource]
+        var nonFiniteWeights: [NonFiniteWeight]
     }
 
     func fail(_ message: String) -> ReplayError {
@@ -91,6 +92,6 @@ struct GraphAssembler {
         } catch let error as EngineError {
             throw fail(error.description)
         }
-        return Assembled(graph: graph, layers: engineLayers, sources: sources)
+        return Assembled(graph: graph, layers: engineLayers, sources: sources, nonFiniteWeights: factory.nonFiniteWeights)
     }
 }

@@ -3,8 +3,14 @@ import ReplayEngine
 
 /// Builds the engine layer for one Keras layer from its config and its bound weights, with the
 /// semantics of the Keras version that wrote the file.
-struct LayerFactory {
+final class LayerFactory {
     let checkpoint: KerasCheckpoint
+    /// Weights holding NaN or infinity, noted as they are read (a diverged training run).
+    private(set) var nonFiniteWeights: [NonFiniteWeight] = []
+
+    init(checkpoint: KerasCheckpoint) {
+        self.checkpoint = checkpoint
+    }
 
     var version: KerasVersion? { checkpoint.kerasVersion }
 
@@ -15,6 +21,8 @@ struct LayerFactory {
         ReplayError(file: checkpoint.path, message: "layer '\(layer.name)' (\(layer.className)): \(message)")
     }
 
+    private var currentLayer = ""
+
     /// Layers whose code is Python in the file: never run.
     static let refused: Set<String> = ["Lambda", "TFOpLambda", "SlicingOpLambda"]
 
@@ -23,6 +31,7 @@ struct LayerFactory {
             throw fail(layer, "holds Python code; keras-replay never runs code from a file, so this model cannot be replayed")
         }
         let weights = checkpoint.layerWeights(named: layer.name)?.bound ?? []
+        currentLayer = layer.name
         do {
             return try build(layer, config: layer.config, weights: weights, arguments: arguments)
         } catch let error as EngineError {
@@ -32,7 +41,9 @@ struct LayerFactory {
 
     private func tensor(_ weights: [BoundWeight], _ role: WeightRole, direction: Direction? = nil) throws -> Tensor? {
         guard let weight = weights.first(where: { $0.role == role && $0.direction == direction }) else { return nil }
-        return Tensor(shape: weight.shape, scalars: try checkpoint.tensorData(for: weight))
+        let data = try checkpoint.tensorData(for: weight)
+        if let found = NonFiniteWeight(layer: currentLayer, weight: weight.label, values: data) { nonFiniteWeights.append(found) }
+        return Tensor(shape: weight.shape, scalars: data)
     }
 
     private func required(_ layer: LayerDescription, _ weights: [BoundWeight], _ role: WeightRole, direction: Direction? = nil) throws -> Tensor {

@@ -20,6 +20,8 @@ public final class ReplayModel: @unchecked Sendable {
     public let layersByName: [String: any Layer]
     /// The graph position of every Keras tensor `[layer, node, tensor]`.
     public let sources: [TensorReference: TensorSource]
+    /// Weights with NaN or infinite values (the model replays, but its outputs will show it).
+    public let nonFiniteWeights: [NonFiniteWeight]
 
     /// Loads the checkpoint at `path`; weights-only files need their `architecture`.
     public convenience init(path: String, architecture: Architecture? = nil) throws {
@@ -37,6 +39,7 @@ public final class ReplayModel: @unchecked Sendable {
         outputNames = model.outputs.map { $0.tensor == 0 ? $0.layer : "\($0.layer)_\($0.tensor)" }
         layersByName = built.layers
         sources = built.sources
+        nonFiniteWeights = built.nonFiniteWeights
     }
 
     /// Runs the model on one tensor per input (batch first), like `model.predict`.

@@ -59,6 +59,7 @@ struct Diff: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
+        containLibraryFaults(reading: paths.joined(separator: " or "), exitCode: 2)
         let differs = try reportingFailures(exitCode: 2) { () throws -> Bool in
             guard absoluteTolerance >= 0, relativeTolerance >= 0, absoluteTolerance.isFinite, relativeTolerance.isFinite else {
                 throw ValidationError("--abs and --rel must be finite and not negative")

@@ -49,6 +49,7 @@ struct Gates: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
+        containLibraryFaults(reading: checkpoint)
         try reportingFailures {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())
             guard let layer else {

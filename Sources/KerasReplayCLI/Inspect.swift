@@ -13,12 +13,15 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
+    @Flag(help: "Also read every weight and count NaN and infinite values (reads the weight data).")
+    var scan = false
+
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
         containLibraryFaults(reading: checkpoint)
         try reportingFailures {
-            let summary = CheckpointSummary(try KerasCheckpoint(path: checkpoint, architecture: architectureOptions.load()))
+            let summary = try CheckpointSummary(KerasCheckpoint(path: checkpoint, architecture: architectureOptions.load()), scanningData: scan)
             emit(json ? try jsonText(summary) : InspectText.render(summary))
         }
     }
@@ -70,6 +73,9 @@ enum InspectText {
                 let label = (weight.direction.map { "\($0) " } ?? "") + weight.role
                 var text = "    \(label) \(weight.dtype) \(formatShape(weight.shape))"
                 if let meaning = weight.meaning { text += " = \(meaning)" }
+                if let nan = weight.nanCount, let infinity = weight.infinityCount, nan + infinity > 0 {
+                    text += "  [NON-FINITE: \(nan) NaN, \(infinity) Inf]"
+                }
                 if weight.storedAs.count > 1 { text += "  [joined from Keras 1 arrays \(weight.storedAs.joined(separator: ", "))]" } else { text += "  [\(weight.name)]" }
                 lines.append(text)
                 if !weight.gates.isEmpty {

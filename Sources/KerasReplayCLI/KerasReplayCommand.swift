@@ -37,8 +37,8 @@ func reportingFailures<T>(exitCode: Int32 = 1, _ body: () throws -> T) throws ->
 
 /// A libhdf5 memory fault while reading `file` (a damaged file libhdf5 1.10 does not survive)
 /// ends the run with one line and exit code 1 instead of a crash.
-func containLibraryFaults(reading file: String) {
-    KerasCheckpoint.containLibraryFaults(message: "keras-replay: \(file): the file is damaged (libhdf5 crashed reading it; refused)")
+func containLibraryFaults(reading file: String, exitCode: Int32 = 1) {
+    KerasCheckpoint.containLibraryFaults(message: "keras-replay: \(file): the file is damaged (libhdf5 crashed reading it; refused)", exitCode: exitCode)
 }
 
 /// Writes text to stdout.

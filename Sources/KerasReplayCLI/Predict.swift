@@ -42,6 +42,7 @@ struct Predict: ParsableCommand {
         containLibraryFaults(reading: checkpoint)
         try reportingFailures {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())
+            for weight in model.nonFiniteWeights { StandardError.write("keras-replay: warning: \(checkpoint): \(weight)") }
             let inputs = try PredictInputs.load(input, model: model)
             if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
             let outputs = try model.predict(inputs, batchSize: batchSize)

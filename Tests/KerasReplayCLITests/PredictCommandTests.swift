@@ -86,3 +86,16 @@ struct PredictCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
     }
 }
+
+@Suite("keras-replay on non-finite weights")
+struct NonFiniteWeightCommandTests {
+    @Test("predict warns on stderr, naming the layer and weight, and still writes the (NaN) result")
+    func warns() throws {
+        let sample = try #require(SampleCatalog.sample("keras3", "seed_lstm8_tanh_sigmoid"))
+        let result = try KerasReplayCLI.run(["predict", "SampleCheckpoints/fuzz-corpus/nan_kernel.h5", "--input", sample.path("input.npy")])
+        #expect(result.status == 0)
+        #expect(result.standardError.contains("warning"))
+        #expect(result.standardError.contains("layer 'lstm' kernel holds 64 NaN"))
+        #expect(result.standardOutput.contains("nan"))
+    }
+}
