@@ -3,6 +3,16 @@ enum ModelConfigParser {
     struct Failure: Error { var message: String }
 
     static func parse(_ root: JSONValue) throws -> ModelDescription {
+        let model = try parseDialect(root)
+        // Layers are found by name (weights, inbound nodes): two layers with one name would be ambiguous.
+        var seen = Set<String>()
+        for layer in model.layers where !seen.insert(layer.name).inserted {
+            throw Failure(message: "model_config: expected unique layer names, found '\(layer.name)' twice")
+        }
+        return model
+    }
+
+    private static func parseDialect(_ root: JSONValue) throws -> ModelDescription {
         // Keras 1 Sequential configs can be a bare list of layers.
         if let layers = root.array {
             return try sequential(name: "sequential", layerValues: layers)

@@ -29,6 +29,7 @@ struct BadCheckpointTests {
         ("bad_config.h5", ["model_config", "not valid JSON"]),
         ("external_link.h5", ["layer 'lstm'", "external link", "not followed"]),
         ("truncated.h5", ["truncated"]),
+        ("../fuzz-corpus/config_duplicate_layers.h5", ["model_config", "unique layer names", "'lstm' twice"]),
     ])
     func refused(file: String, phrases: [String]) throws {
         let path = file.hasPrefix("/") ? file : Self.bad(file)
