@@ -1,4 +1,9 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// A recurrent layer (LSTM, GRU, SimpleRNN): what Bidirectional drives and what gate tracing reads.
 ///
@@ -180,7 +185,9 @@ enum RecurrentDriver {
 
         // All timesteps through the kernel in one product per slice of rows: (rows·time, in) · (in, width),
         // done by each slice's thread before its time loop.
-        var projected = [Float](repeating: 0, count: batch * time * width)
+        // Cells with a packed kernel project each step's rows inside the time loop (no
+        // batch·time·width buffer to fill and read back from memory); the others here, in one product.
+        var projected = [Float](repeating: 0, count: cell.packedKernel == nil ? batch * time * width : 1)
         var sequenceOutput = [Float](repeating: 0, count: options.returnSequences ? batch * time * u : 0)
         var previousOutput = [Float](repeating: 0, count: batch * u)
         var traceBuffers = recordTrace ? [Float](repeating: 0, count: traceNames.count * batch * time * u) : []
@@ -271,25 +278,53 @@ extension RecurrentDriver {
         defer { stepInput.deallocate(); scratch.deallocate(); newH.deallocate(); newC.deallocate() }
         let h = buffers.h + first * u
         let c = buffers.c.map { $0 + first * u }
-        // x·W (+ projection bias) for this slice's rows, all timesteps.
-        let x = buffers.sequence + first * time * cell.inputDimension, p = buffers.projected + first * time * width
-        let projectedRows = count * time
-        if let packed = cell.packedKernel {
-            MatrixMultiply.multiply(x, lda: cell.inputDimension, packed, into: p, ldc: width, m: projectedRows)
-        } else {
+        let inputDimension = cell.inputDimension
+        let x = buffers.sequence + first * time * inputDimension
+        let packed = cell.packedKernel
+        // Per-step x·W (+ projection bias) with a packed kernel, kept across steps: when every row's
+        // input equals the previous step's (RepeatVector feeding a decoder), the product is reused.
+        let stepProjection = UnsafeMutablePointer<Float>.allocate(capacity: packed == nil ? 1 : count * width)
+        defer { stepProjection.deallocate() }
+        if packed == nil {
+            // x·W (+ projection bias) for this slice's rows, all timesteps.
+            let p = buffers.projected + first * time * width
+            let projectedRows = count * time
             cell.kernel.withUnsafeBufferPointer { w in
-                MatrixMultiply.multiply(x, w.baseAddress!, into: p, m: projectedRows, k: cell.inputDimension, n: width, accumulate: true)
+                MatrixMultiply.multiply(x, w.baseAddress!, into: p, m: projectedRows, k: inputDimension, n: width, accumulate: true)
             }
-        }
-        if let bias = cell.projectionBias {
-            bias.withUnsafeBufferPointer { addBias(p, $0.baseAddress!, rows: projectedRows, width: width) }
+            if let bias = cell.projectionBias {
+                bias.withUnsafeBufferPointer { addBias(p, $0.baseAddress!, rows: projectedRows, width: width) }
+            }
         }
         let gateCount = cell.gateNames.count
         let traceSize = batch * time * u
+        var previousT = -1
         for s in 0..<time {
             let t = settings.goBackwards ? time - 1 - s : s
-            for r in 0..<count {
-                (stepInput + r * width).update(from: buffers.projected + ((first + r) * time + t) * width, count: width)
+            if let packed {
+                let rowStride = time * inputDimension
+                var repeated = previousT >= 0 && inputDimension > 0
+                if repeated {
+                    for r in 0..<count {
+                        let row = x + r * rowStride
+                        if memcmp(row + t * inputDimension, row + previousT * inputDimension, inputDimension * MemoryLayout<Float>.stride) != 0 {
+                            repeated = false
+                            break
+                        }
+                    }
+                }
+                if !repeated {
+                    MatrixMultiply.multiply(x + t * inputDimension, lda: rowStride, packed, into: stepProjection, ldc: width, m: count)
+                    if let bias = cell.projectionBias {
+                        bias.withUnsafeBufferPointer { addBias(stepProjection, $0.baseAddress!, rows: count, width: width) }
+                    }
+                }
+                previousT = t
+                stepInput.update(from: stepProjection, count: count * width)
+            } else {
+                for r in 0..<count {
+                    (stepInput + r * width).update(from: buffers.projected + ((first + r) * time + t) * width, count: width)
+                }
             }
             cell.step(projected: stepInput, h: h, c: hasC ? c! : nil, newH: newH, newC: hasC ? newC : nil, scratch: scratch, batch: count)
             // Masked rows keep their states; their output is the previous output (or zeros).
