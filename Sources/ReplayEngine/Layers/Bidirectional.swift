@@ -96,14 +96,15 @@ public final class Bidirectional: TraceableLayer {
         let results = try run(sequence, mask: mask, initialStates: inputs.count > 1 ? Array(inputs.dropFirst()) : nil, recordTrace: recordTrace)
         let traces = [results.forward.trace, results.backward.trace].compactMap { $0 }
         let y = results.forward.output
-        var yReversed = results.backward.output
-        if returnSequences { yReversed = yReversed.reversingTime() }
         let outputMask = returnSequences ? mask : nil
 
         var tensors: [Tensor]
         if let mergeMode {
-            tensors = [Self.merge(y, yReversed, mergeMode)]
+            // Reversal and merge in one pass (rows split across threads).
+            tensors = [Self.merge(y, results.backward.output, mergeMode, reversingTime: returnSequences)]
         } else {
+            var yReversed = results.backward.output
+            if returnSequences { yReversed = yReversed.reversingTime() }
             tensors = [y, yReversed]
         }
         var masks = tensors.map { _ in outputMask }
@@ -113,6 +114,46 @@ public final class Bidirectional: TraceableLayer {
             masks += states.map { _ in nil }
         }
         return (LayerOutput(tensors: tensors, masks: masks), traces)
+    }
+
+    /// `merge(a, reversingTime ? b.reversingTime() : b, mode)` without the intermediate tensor:
+    /// the same value per element.
+    static func merge(_ a: Tensor, _ b: Tensor, _ mode: MergeMode, reversingTime: Bool) -> Tensor {
+        guard a.rank >= 2, b.rank == a.rank, a.shape[0] == b.shape[0], a.shape[1] == b.shape[1] else {
+            return merge(a, reversingTime ? b.reversingTime() : b, mode)
+        }
+        let batch = a.shape[0], time = reversingTime ? a.shape[1] : 1
+        let ua = a.count / max(batch * time, 1), ub = b.count / max(batch * time, 1)
+        if mode != .concat && ua != ub { return merge(a, reversingTime ? b.reversingTime() : b, mode) }
+        let uo = mode == .concat ? ua + ub : ua
+        // Every element is written below: no zero fill.
+        var out = [Float](unsafeUninitializedCapacity: batch * time * uo) { _, count in count = batch * time * uo }
+        let slices = out.count >= 1 << 16 ? max(1, min(Parallelism.maximumThreads, batch)) : 1
+        a.scalars.withUnsafeBufferPointer { ap in
+            b.scalars.withUnsafeBufferPointer { bp in
+                out.withUnsafeMutableBufferPointer { op in
+                    let pointers = MergePointers(a: ap.baseAddress, b: bp.baseAddress, out: op.baseAddress)
+                    Parallelism.run(slices) { slice in
+                        guard let a = pointers.a, let b = pointers.b, let out = pointers.out else { return }
+                        for row in (batch * slice / slices)..<(batch * (slice + 1) / slices) {
+                            for t in 0..<time {
+                                let x = a + (row * time + t) * ua, y = b + (row * time + (time - 1 - t)) * ub
+                                let o = out + (row * time + t) * uo
+                                switch mode {
+                                case .concat:
+                                    o.update(from: x, count: ua)
+                                    (o + ua).update(from: y, count: ub)
+                                case .sum: for j in 0..<ua { o[j] = x[j] + y[j] }
+                                case .mul: for j in 0..<ua { o[j] = x[j] * y[j] }
+                                case .ave: for j in 0..<ua { o[j] = (x[j] + y[j]) / 2 }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: Array(a.shape.dropLast()) + [uo], scalars: out)
     }
 
     static func merge(_ a: Tensor, _ b: Tensor, _ mode: MergeMode) -> Tensor {
@@ -135,6 +176,12 @@ public final class Bidirectional: TraceableLayer {
         forward.resetStates()
         backward.resetStates()
     }
+}
+
+private struct MergePointers: @unchecked Sendable {
+    var a: UnsafePointer<Float>?
+    var b: UnsafePointer<Float>?
+    var out: UnsafeMutablePointer<Float>?
 }
 
 /// The two directions' results, each written by one thread.

@@ -87,6 +87,110 @@ struct LSTMCell: RecurrentCell {
     func scratchCount(batch: Int) -> Int { batch * 4 * units }
     var gateNames: [String] { ["inputGate", "forgetGate", "candidate", "outputGate"] }
 
+    /// Rows per block of the fused step (h·U for the block, then its gates): a whole thread's slice
+    /// at batch 256 on 2 cores, so each 16-column panel of U is read once per step (24-row blocks
+    /// streamed LSTM(256)'s 1 MiB U from L3 several times a step, ~6 % slower; the seed autoencoder
+    /// did not care).
+    static let blockRows = 132
+
+    func step(input: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>, recordGates: Bool,
+              h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
+              newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
+              scratch: UnsafeMutablePointer<Float>, batch: Int) {
+        guard case .sigmoid = gate, case .tanh = candidate else {
+            gates.update(from: input, count: batch * projectionWidth)
+            step(projected: gates, h: h, c: c, newH: newH, newC: newC, scratch: scratch, batch: batch)
+            return
+        }
+        let u = units, width = 4 * units
+        let c = c!, newC = newC!
+        let bias = self.bias
+        bias.withOptionalUnsafeBufferPointer { bp in
+            var first = 0
+            while first < batch {
+                let rows = min(Self.blockRows, batch - first)
+                // h·U for these rows; Keras sums (x·W) + (h·U), then adds the bias.
+                MatrixMultiply.multiply(h + first * u, lda: u, recurrentKernel, into: scratch, ldc: width, m: rows)
+                for r in 0..<rows {
+                    let b = first + r
+                    Self.fusedRow(input: input + b * width, hu: scratch + r * width, bias: bp,
+                                  gates: recordGates ? gates + b * width : nil,
+                                  c: c + b * u, newC: newC + b * u, newH: newH + b * u, units: u)
+                }
+                first += rows
+            }
+        }
+    }
+
+    /// One row of the sigmoid/tanh LSTM cell, 8 units at a time: the same operations, per value,
+    /// as the unfused path below (so the same numbers). A last partial chunk runs through a
+    /// zero-padded copy.
+    @inline(__always)
+    static func fusedRow(input: UnsafePointer<Float>, hu: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                         gates: UnsafeMutablePointer<Float>?, c: UnsafePointer<Float>,
+                         newC: UnsafeMutablePointer<Float>, newH: UnsafeMutablePointer<Float>, units u: Int) {
+        var j = 0
+        while j + 8 <= u {
+            chunk(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: u, gates: gates.map { $0 + j },
+                  c: c + j, newC: newC + j, newH: newH + j)
+            j += 8
+        }
+        guard j < u else { return }
+        if u >= 8 {
+            // The last 8 units again, overlapping: the chunk reads only input, hu, bias and c and
+            // writes only newC, newH and gates, so the lanes done twice get the same values.
+            j = u - 8
+            chunk(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: u, gates: gates.map { $0 + j },
+                  c: c + j, newC: newC + j, newH: newH + j)
+            return
+        }
+        let count = u - j
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * 15) { buffer in
+            let t = buffer.baseAddress!
+            t.initialize(repeating: 0, count: 8 * 15)
+            let tIn = t, tHu = t + 32, tBias = t + 64, tC = t + 96, tNewC = t + 104, tNewH = t + 112
+            for g in 0..<4 {
+                for lane in 0..<count {
+                    tIn[8 * g + lane] = input[g * u + j + lane]
+                    tHu[8 * g + lane] = hu[g * u + j + lane]
+                    if let bias { tBias[8 * g + lane] = bias[g * u + j + lane] }
+                }
+            }
+            for lane in 0..<count { tC[lane] = c[j + lane] }
+            // Gates land in tIn (read before written, chunk by chunk).
+            chunk(input: tIn, hu: tHu, bias: bias == nil ? nil : tBias, stride: 8, gates: tIn, c: tC, newC: tNewC, newH: tNewH)
+            for lane in 0..<count {
+                newC[j + lane] = tNewC[lane]
+                newH[j + lane] = tNewH[lane]
+            }
+            if let gates {
+                for g in 0..<4 { for lane in 0..<count { gates[g * u + j + lane] = tIn[8 * g + lane] } }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func chunk(input: UnsafePointer<Float>, hu: UnsafePointer<Float>, bias: UnsafePointer<Float>?, stride: Int,
+                      gates: UnsafeMutablePointer<Float>?, c: UnsafePointer<Float>,
+                      newC: UnsafeMutablePointer<Float>, newH: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func put(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+        var zi = load(input) + load(hu), zf = load(input + stride) + load(hu + stride)
+        var zg = load(input + 2 * stride) + load(hu + 2 * stride), zo = load(input + 3 * stride) + load(hu + 3 * stride)
+        if let bias {
+            zi = zi + load(bias); zf = zf + load(bias + stride)
+            zg = zg + load(bias + 2 * stride); zo = zo + load(bias + 3 * stride)
+        }
+        let i = VectorMath.sigmoid(zi), f = VectorMath.sigmoid(zf), g = VectorMath.tanh(zg), o = VectorMath.sigmoid(zo)
+        let cell = f * load(c) + i * g
+        put(cell, newC)
+        put(o * VectorMath.tanh(cell), newH)
+        if let gates {
+            put(i, gates); put(f, gates + stride); put(g, gates + 2 * stride); put(o, gates + 3 * stride)
+        }
+    }
+
     func step(projected z: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
               newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
               scratch: UnsafeMutablePointer<Float>, batch: Int) {
@@ -128,5 +232,13 @@ struct LSTMCell: RecurrentCell {
             while j + 8 <= u { store(load(row + 3 * u + j) * load(nhp + j), nhp + j); j += 8 }
             while j < u { nhp[j] = row[3 * u + j] * nhp[j]; j += 1 }
         }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    @inline(__always)
+    func withOptionalUnsafeBufferPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        if let array = self { return array.withUnsafeBufferPointer { body($0.baseAddress) } }
+        return body(nil)
     }
 }

@@ -123,10 +123,25 @@ protocol RecurrentCell: Sendable {
     func step(projected: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
               newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
               scratch: UnsafeMutablePointer<Float>, batch: Int)
+
+    /// `step` reading this step's x·W (+ projection bias) from `input` (left unchanged); the
+    /// activated gates go to `gates` (same layout as `projected`) when `recordGates`.
+    func step(input: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>, recordGates: Bool,
+              h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
+              newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
+              scratch: UnsafeMutablePointer<Float>, batch: Int)
 }
 
 extension RecurrentCell {
     var packedKernel: PackedMatrix? { nil }
+
+    func step(input: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>, recordGates: Bool,
+              h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
+              newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
+              scratch: UnsafeMutablePointer<Float>, batch: Int) {
+        gates.update(from: input, count: batch * projectionWidth)
+        step(projected: gates, h: h, c: c, newH: newH, newC: newC, scratch: scratch, batch: batch)
+    }
 }
 
 /// Settings every recurrent layer shares.
@@ -183,12 +198,15 @@ enum RecurrentDriver {
             if cell.stateCount > 1 { c = kept[1] }
         }
 
-        // All timesteps through the kernel in one product per slice of rows: (rows·time, in) · (in, width),
-        // done by each slice's thread before its time loop.
-        // Cells with a packed kernel project each step's rows inside the time loop (no
-        // batch·time·width buffer to fill and read back from memory); the others here, in one product.
+        // Cells without a packed kernel (GRU, SimpleRNN) put all timesteps through the kernel in one
+        // product per slice of rows, (rows·time, in) · (in, width), done by each slice's thread before
+        // its time loop, into this buffer. Cells with one (LSTM) project each step's rows inside the
+        // loop instead: no batch·time·width buffer to fill and read back from memory.
         var projected = [Float](repeating: 0, count: cell.packedKernel == nil ? batch * time * width : 1)
-        var sequenceOutput = [Float](repeating: 0, count: options.returnSequences ? batch * time * u : 0)
+        // Every (row, step) of the sequence output is written by the time loop: no zero fill.
+        var sequenceOutput = [Float](unsafeUninitializedCapacity: options.returnSequences ? batch * time * u : 0) { _, count in
+            count = options.returnSequences ? batch * time * u : 0
+        }
         var previousOutput = [Float](repeating: 0, count: batch * u)
         var traceBuffers = recordTrace ? [Float](repeating: 0, count: traceNames.count * batch * time * u) : []
         let maskValues = mask?.scalars ?? []
@@ -299,6 +317,10 @@ extension RecurrentDriver {
         let gateCount = cell.gateNames.count
         let traceSize = batch * time * u
         var previousT = -1
+        // Without a mask the states are double-buffered: (hCurrent, cCurrent) in, (hNext, cNext) out.
+        let swapping = buffers.mask == nil
+        var hCurrent = h, hNext = newH
+        var cCurrent: UnsafeMutablePointer<Float>? = hasC ? c! : nil, cNext: UnsafeMutablePointer<Float>? = hasC ? newC : nil
         for s in 0..<time {
             let t = settings.goBackwards ? time - 1 - s : s
             if let packed {
@@ -320,28 +342,40 @@ extension RecurrentDriver {
                     }
                 }
                 previousT = t
-                stepInput.update(from: stepProjection, count: count * width)
+                cell.step(input: stepProjection, gates: stepInput, recordGates: settings.traceCount > 0,
+                          h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
             } else {
                 for r in 0..<count {
                     (stepInput + r * width).update(from: buffers.projected + ((first + r) * time + t) * width, count: width)
                 }
+                cell.step(projected: stepInput, h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
             }
-            cell.step(projected: stepInput, h: h, c: hasC ? c! : nil, newH: newH, newC: hasC ? newC : nil, scratch: scratch, batch: count)
-            // Masked rows keep their states; their output is the previous output (or zeros).
-            for r in 0..<count {
-                let b = first + r
-                let keep = buffers.mask.map { $0[b * time + t] != 0 } ?? true
-                let row = b * u, local = r * u
-                let previous = buffers.previousOutput + row
-                if keep {
-                    (h + local).update(from: newH + local, count: u)
-                    previous.update(from: newH + local, count: u)
-                    if hasC { (c! + local).update(from: newC + local, count: u) }
-                } else if settings.zeroOutputForMask {
-                    previous.update(repeating: 0, count: u)
-                }
+            if swapping {
+                // No mask: every row keeps the new states; swap the buffers instead of copying.
+                swap(&hCurrent, &hNext)
+                swap(&cCurrent, &cNext)
                 if settings.returnSequences {
-                    (buffers.sequenceOutput! + (b * time + s) * u).update(from: previous, count: u)
+                    for r in 0..<count {
+                        (buffers.sequenceOutput! + ((first + r) * time + s) * u).update(from: hCurrent + r * u, count: u)
+                    }
+                }
+            } else {
+                // Masked rows keep their states; their output is the previous output (or zeros).
+                for r in 0..<count {
+                    let b = first + r
+                    let keep = buffers.mask.map { $0[b * time + t] != 0 } ?? true
+                    let row = b * u, local = r * u
+                    let previous = buffers.previousOutput + row
+                    if keep {
+                        (h + local).update(from: newH + local, count: u)
+                        previous.update(from: newH + local, count: u)
+                        if hasC { (c! + local).update(from: newC + local, count: u) }
+                    } else if settings.zeroOutputForMask {
+                        previous.update(repeating: 0, count: u)
+                    }
+                    if settings.returnSequences {
+                        (buffers.sequenceOutput! + (b * time + s) * u).update(from: previous, count: u)
+                    }
                 }
             }
             if settings.traceCount > 0, let trace = buffers.trace {
@@ -353,12 +387,17 @@ extension RecurrentDriver {
                     }
                     var next = gateCount
                     if hasC {
-                        (trace + next * traceSize + at).update(from: c! + r * u, count: u)
+                        (trace + next * traceSize + at).update(from: cCurrent! + r * u, count: u)
                         next += 1
                     }
-                    (trace + next * traceSize + at).update(from: h + r * u, count: u)
+                    (trace + next * traceSize + at).update(from: hCurrent + r * u, count: u)
                 }
             }
+        }
+        if swapping {
+            if hCurrent != h { h.update(from: hCurrent, count: count * u) }
+            if hasC, let cCurrent, cCurrent != c! { c!.update(from: cCurrent, count: count * u) }
+            (buffers.previousOutput + first * u).update(from: h, count: count * u)
         }
     }
 }
