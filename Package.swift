@@ -1,5 +1,22 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+/// Hardware FMA rounds like TensorFlow's CPU kernels and is ~4x faster than emulating that rounding
+/// in Double; it needs AVX2 + FMA (Intel Haswell, AMD Zen and later). Use it when the building
+/// machine has them (a binary built so needs such a CPU to run); otherwise, or with
+/// KERAS_REPLAY_PORTABLE=1, the engine emulates the same rounding and gives the same numbers.
+let engineUsesHardwareFMA: Bool = {
+    #if os(Linux) && arch(x86_64)
+    if ProcessInfo.processInfo.environment["KERAS_REPLAY_PORTABLE"] == "1" { return false }
+    guard let cpuInfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flagsLine = cpuInfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+    let flags = Set(flagsLine.split(separator: " ").map(String.init))
+    return flags.contains("avx2") && flags.contains("fma")
+    #else
+    return false
+    #endif
+}()
 
 // Data flows one way: file (CHDF5, HDF5) → checkpoint (KerasCheckpoint) → model (ReplayEngine,
 // assembled by KerasReplay) → outputs (NumPyFiles, the CLI).
@@ -31,13 +48,8 @@ let package = Package(
         // Tensors, kernels, layers, graph. Pure Swift, no BLAS, no Keras file knowledge.
         .target(
             name: "ReplayEngine",
-            swiftSettings: [
-                .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-                // AVX2 + FMA (Haswell and later, AMD Zen): hardware FMA is TensorFlow's rounding and 8-wide SIMD.
-                // The engine then needs such a CPU (README, "Speed").
-                .unsafeFlags(["-target-cpu", "haswell"]),
-                .define("REPLAY_HARDWARE_FMA"),
-            ]
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+                + (engineUsesHardwareFMA ? [.unsafeFlags(["-target-cpu", "haswell"]), .define("REPLAY_HARDWARE_FMA")] : [])
         ),
         // The library facade: checkpoint → engine model, predict, gate traces, checkpoint diffs.
         .target(name: "KerasReplay", dependencies: ["HDF5", "KerasCheckpoint", "ReplayEngine", "NumPyFiles"]),
