@@ -130,6 +130,11 @@ struct LSTMCell: RecurrentCell {
                          gates: UnsafeMutablePointer<Float>?, c: UnsafePointer<Float>,
                          newC: UnsafeMutablePointer<Float>, newH: UnsafeMutablePointer<Float>, units u: Int) {
         var j = 0
+        while j + 16 <= u {
+            chunkPair(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: u, gates: gates.map { $0 + j },
+                      c: c + j, newC: newC + j, newH: newH + j)
+            j += 16
+        }
         while j + 8 <= u {
             chunk(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: u, gates: gates.map { $0 + j },
                   c: c + j, newC: newC + j, newH: newH + j)
@@ -169,7 +174,7 @@ struct LSTMCell: RecurrentCell {
         }
     }
 
-    @inline(__always)
+    @inline(never)
     static func chunk(input: UnsafePointer<Float>, hu: UnsafePointer<Float>, bias: UnsafePointer<Float>?, stride: Int,
                       gates: UnsafeMutablePointer<Float>?, c: UnsafePointer<Float>,
                       newC: UnsafeMutablePointer<Float>, newH: UnsafeMutablePointer<Float>) {
@@ -182,12 +187,38 @@ struct LSTMCell: RecurrentCell {
             zi = zi + load(bias); zf = zf + load(bias + stride)
             zg = zg + load(bias + 2 * stride); zo = zo + load(bias + 3 * stride)
         }
-        let i = VectorMath.sigmoid(zi), f = VectorMath.sigmoid(zf), g = VectorMath.tanh(zg), o = VectorMath.sigmoid(zo)
+        let (i, f, g, o) = VectorMath.lstmGates(zi, zf, zg, zo)
         let cell = f * load(c) + i * g
         put(cell, newC)
         put(o * VectorMath.tanh(cell), newH)
         if let gates {
             put(i, gates); put(f, gates + stride); put(g, gates + 2 * stride); put(o, gates + 3 * stride)
+        }
+    }
+
+    /// ``chunk(input:hu:bias:stride:gates:c:newC:newH:)`` for 16 units (two 8-unit chunks side by
+    /// side, so their latency-bound exp/division chains overlap): the same operations per value.
+    @inline(never)
+    static func chunkPair(input: UnsafePointer<Float>, hu: UnsafePointer<Float>, bias: UnsafePointer<Float>?, stride: Int,
+                          gates: UnsafeMutablePointer<Float>?, c: UnsafePointer<Float>,
+                          newC: UnsafeMutablePointer<Float>, newH: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func put(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+        @inline(__always) func z(_ offset: Int) -> V {
+            let sum = load(input + offset) + load(hu + offset)
+            if let bias { return sum + load(bias + offset) }
+            return sum
+        }
+        let (i0, f0, g0, o0) = VectorMath.lstmGates(z(0), z(stride), z(2 * stride), z(3 * stride))
+        let (i1, f1, g1, o1) = VectorMath.lstmGates(z(8), z(stride + 8), z(2 * stride + 8), z(3 * stride + 8))
+        let cell0 = f0 * load(c) + i0 * g0, cell1 = f1 * load(c + 8) + i1 * g1
+        put(cell0, newC); put(cell1, newC + 8)
+        let (t0, t1) = VectorMath.tanh(cell0, cell1)
+        put(o0 * t0, newH); put(o1 * t1, newH + 8)
+        if let gates {
+            put(i0, gates); put(f0, gates + stride); put(g0, gates + 2 * stride); put(o0, gates + 3 * stride)
+            put(i1, gates + 8); put(f1, gates + stride + 8); put(g1, gates + 2 * stride + 8); put(o1, gates + 3 * stride + 8)
         }
     }
 
