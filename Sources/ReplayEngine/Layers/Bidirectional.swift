@@ -196,3 +196,19 @@ private final class ResultSlots: Sendable {
 protocol ThreadedRecurrentLayer: RecurrentLayer {
     func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult
 }
+
+/// LSTM, GRU and SimpleRNN: one `RecurrentCell`'s step math, run over time by `RecurrentDriver`.
+protocol CellDrivenRecurrentLayer: ThreadedRecurrentLayer {
+    associatedtype Cell: RecurrentCell
+    var cell: Cell { get }
+    var options: RecurrentOptions { get }
+    var store: RecurrentStateStore { get }
+}
+
+extension CellDrivenRecurrentLayer {
+    func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult {
+        try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
+                                mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
+                                store: store, threads: threads)
+    }
+}

@@ -15,7 +15,7 @@
 /// h' = z·h + (1 - z)·hh
 /// ```
 /// Outputs, masking, `goBackwards` and `stateful` as ``RecurrentLayer`` describes; state `[h]`.
-public final class GRU: RecurrentLayer, ThreadedRecurrentLayer {
+public final class GRU: RecurrentLayer, CellDrivenRecurrentLayer {
     public let name: String
     public var kindName: String { "GRU" }
     let cell: GRUCell
@@ -80,12 +80,6 @@ public final class GRU: RecurrentLayer, ThreadedRecurrentLayer {
     public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
         try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
                 threads: Parallelism.maximumThreads)
-    }
-
-    func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult {
-        try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
-                                mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
-                                store: store, threads: threads)
     }
 
     public func resetStates() { store.reset() }

@@ -12,7 +12,7 @@
 /// ```
 /// `kernel (inputDimension, 4·units)`, `recurrentKernel (units, 4·units)`, `bias (4·units)`.
 /// Outputs, masking, `goBackwards` and `stateful` as ``RecurrentLayer`` describes; states `[h, c]`.
-public final class LSTM: RecurrentLayer, ThreadedRecurrentLayer {
+public final class LSTM: RecurrentLayer, CellDrivenRecurrentLayer {
     public let name: String
     public var kindName: String { "LSTM" }
     let cell: LSTMCell
@@ -56,12 +56,6 @@ public final class LSTM: RecurrentLayer, ThreadedRecurrentLayer {
     public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
         try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
                 threads: Parallelism.maximumThreads)
-    }
-
-    func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult {
-        try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
-                                mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
-                                store: store, threads: threads)
     }
 
     public func resetStates() { store.reset() }

@@ -3,7 +3,7 @@
 /// `h' = activation(x_t·kernel + bias + h·recurrentKernel)` with `kernel (inputDimension, units)`,
 /// `recurrentKernel (units, units)`, `bias (units)`. Outputs, masking, `goBackwards` and
 /// `stateful` as ``RecurrentLayer`` describes; state `[h]`.
-public final class SimpleRNN: RecurrentLayer, ThreadedRecurrentLayer {
+public final class SimpleRNN: RecurrentLayer, CellDrivenRecurrentLayer {
     public let name: String
     public var kindName: String { "SimpleRNN" }
     let cell: SimpleRNNCell
@@ -40,12 +40,6 @@ public final class SimpleRNN: RecurrentLayer, ThreadedRecurrentLayer {
     public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
         try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
                 threads: Parallelism.maximumThreads)
-    }
-
-    func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult {
-        try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
-                                mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
-                                store: store, threads: threads)
     }
 
     public func resetStates() { store.reset() }
