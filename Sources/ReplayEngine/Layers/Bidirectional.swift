@@ -206,6 +206,20 @@ protocol CellDrivenRecurrentLayer: ThreadedRecurrentLayer {
 }
 
 extension CellDrivenRecurrentLayer {
+    public var units: Int { cell.units }
+    public var inputDimension: Int { cell.inputDimension }
+    public var returnSequences: Bool { options.returnSequences }
+    public var returnState: Bool { options.returnState }
+    public var goBackwards: Bool { options.goBackwards }
+    public var stateful: Bool { options.stateful }
+
+    public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
+        try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
+                threads: Parallelism.maximumThreads)
+    }
+
+    public func resetStates() { store.reset() }
+
     func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult {
         try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
                                 mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,

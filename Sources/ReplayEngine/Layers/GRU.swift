@@ -22,12 +22,6 @@ public final class GRU: RecurrentLayer, CellDrivenRecurrentLayer {
     let options: RecurrentOptions
     let store = RecurrentStateStore()
 
-    public var units: Int { cell.units }
-    public var inputDimension: Int { cell.inputDimension }
-    public var returnSequences: Bool { options.returnSequences }
-    public var returnState: Bool { options.returnState }
-    public var goBackwards: Bool { options.goBackwards }
-    public var stateful: Bool { options.stateful }
     public var resetAfter: Bool { cell.resetAfter }
     public var stateNames: [String] { ["h"] }
     public var traceNames: [String] { ["updateGate", "resetGate", "candidate", "hidden"] }
@@ -76,13 +70,6 @@ public final class GRU: RecurrentLayer, CellDrivenRecurrentLayer {
                        resetAfter: resetAfter, activation: activation, recurrentActivation: recurrentActivation)
         options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
     }
-
-    public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
-        try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
-                threads: Parallelism.maximumThreads)
-    }
-
-    public func resetStates() { store.reset() }
 }
 
 struct GRUCell: RecurrentCell {

@@ -10,12 +10,6 @@ public final class SimpleRNN: RecurrentLayer, CellDrivenRecurrentLayer {
     let options: RecurrentOptions
     let store = RecurrentStateStore()
 
-    public var units: Int { cell.units }
-    public var inputDimension: Int { cell.inputDimension }
-    public var returnSequences: Bool { options.returnSequences }
-    public var returnState: Bool { options.returnState }
-    public var goBackwards: Bool { options.goBackwards }
-    public var stateful: Bool { options.stateful }
     public var stateNames: [String] { ["h"] }
     public var traceNames: [String] { ["hidden"] }
 
@@ -36,13 +30,6 @@ public final class SimpleRNN: RecurrentLayer, CellDrivenRecurrentLayer {
                              recurrentKernel: recurrentKernel.scalars, projectionBias: bias?.scalars, activation: activation)
         options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
     }
-
-    public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
-        try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
-                threads: Parallelism.maximumThreads)
-    }
-
-    public func resetStates() { store.reset() }
 }
 
 struct SimpleRNNCell: RecurrentCell {
