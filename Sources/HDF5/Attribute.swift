@@ -149,9 +149,17 @@ enum AttributeReader {
             try file.requireConsistentGlobalHeap(object: object)
             H5Tset_size(memoryType, chdf5_variable())
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            let status = pointers.withUnsafeMutableBytes { H5Aread(attribute, memoryType, $0.baseAddress) }
-            guard status >= 0 else {
-                throw HDF5Error(file: file.path, object: object, message: "cannot read strings (\(takeLibraryErrorMessage()))")
+            // The strings' lengths come from the file; libhdf5 allocates what they claim.
+            let headroom = file.limits.maxAttributeBytes + (64 << 20)
+            try withDataHeadroom(headroom) { capped in
+                let status = pointers.withUnsafeMutableBytes { H5Aread(attribute, memoryType, $0.baseAddress) }
+                guard status >= 0 else {
+                    let reason = takeLibraryErrorMessage()
+                    if capped, reason.contains("alloc") {
+                        throw HDF5Error(file: file.path, object: object, message: "the file is damaged: a variable-length string claims more than the \(file.limits.maxAttributeBytes >> 20) MiB attribute limit")
+                    }
+                    throw HDF5Error(file: file.path, object: object, message: "cannot read strings (\(reason))")
+                }
             }
             let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
             _ = pointers.withUnsafeMutableBytes { chdf5_reclaim(memoryType, space, $0.baseAddress) }

@@ -72,6 +72,14 @@ struct PredictCommandTests {
         #expect(result.status == 1)
         #expect(result.standardError.contains("Lambda"))
 
+        // A fuzzed .keras whose `name` string claims ~8 GB: refused at once by the data limit the
+        // command puts on libhdf5's string conversion (without it: 20+ s of zero-filling, then a
+        // misleading error about the layer).
+        result = try KerasReplayCLI.run(["predict", "SampleCheckpoints/bad/huge_vlen_string.keras", "--input", "SampleCheckpoints/keras3/seed_hard_sigmoid/input.npy"])
+        #expect(result.status == 1)
+        #expect(result.standardError.split(separator: "\n").count == 1)
+        #expect(result.standardError.contains("claims more than the 64 MiB attribute limit"), "\(result.standardError)")
+
         let corrupt = folder.appendingPathComponent("corrupt.npy").path
         try Data("\u{93}NUMPY garbage".utf8).write(to: URL(fileURLWithPath: corrupt))
         result = try KerasReplayCLI.run(["predict", sample.checkpointPath, "--input", corrupt])
