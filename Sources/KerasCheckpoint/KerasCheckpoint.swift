@@ -140,8 +140,9 @@ public final class KerasCheckpoint: @unchecked Sendable {
         }
     }
 
-    /// Turns a libhdf5 memory fault on a damaged file into `message` on stderr and exit code 1
-    /// (see `LibraryFaults`). For command-line programs; a library host keeps its own handlers.
+    /// Turns a libhdf5 memory fault on a damaged file into `message` on stderr and exit code 1,
+    /// and caps data memory while libhdf5 reads variable-length strings (see `LibraryFaults`).
+    /// For command-line programs; a library host keeps its own handlers and memory limits.
     public static func containLibraryFaults(message: String, exitCode: Int32 = 1) {
         LibraryFaults.contain(message: message, exitCode: exitCode)
     }

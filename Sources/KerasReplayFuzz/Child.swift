@@ -18,8 +18,8 @@ enum Child {
     /// files there; kills it (SIGKILL) after `timeout` seconds.
     static func run(_ binary: String, _ arguments: [String], in directory: URL, timeout: Double) throws -> ChildResult {
         let outputURL = directory.appendingPathComponent(".stdout"), errorURL = directory.appendingPathComponent(".stderr")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL), error = try FileHandle(forWritingTo: errorURL)
         defer {
             try? output.close()
