@@ -82,15 +82,17 @@ public final class HDF5Dataset: @unchecked Sendable {
     /// Reads every element converted to Float (libhdf5 converts float16/64 and integers).
     /// Checks the declared size against the file's limits before allocating.
     public func readFloats() throws -> [Float] {
-        try read(as: Float.self, memoryType: chdf5_native_float())
+        // The type is fetched inside the lock: H5T_NATIVE_* calls H5open(), which must not run
+        // beside another thread's libhdf5 call (that race once re-enabled error printing).
+        try read(as: Float.self, memoryType: { chdf5_native_float() })
     }
 
     /// Reads every element converted to Double.
     public func readDoubles() throws -> [Double] {
-        try read(as: Double.self, memoryType: chdf5_native_double())
+        try read(as: Double.self, memoryType: { chdf5_native_double() })
     }
 
-    private func read<T: Numeric>(as: T.Type, memoryType: hid_t) throws -> [T] {
+    private func read<T: Numeric>(as: T.Type, memoryType: () -> hid_t) throws -> [T] {
         switch elementType {
         case .float, .integer: break
         default:
@@ -104,7 +106,7 @@ public final class HDF5Dataset: @unchecked Sendable {
         return try withLibrary {
             var values = [T](repeating: 0, count: count)
             let status = values.withUnsafeMutableBytes {
-                H5Dread(identifier, memoryType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress)
+                H5Dread(identifier, memoryType(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress)
             }
             guard status >= 0 else {
                 throw HDF5Error(file: file.path, object: path, message: "cannot read data; the file may be truncated (\(takeLibraryErrorMessage()))")

@@ -1,12 +1,13 @@
 import CHDF5
 import Foundation
 
-/// The one lock around libhdf5. Debian's libhdf5 is built without thread safety, so every
-/// call into it, from any thread, goes through here. Recursive, because public operations
-/// compose (opening a group reads its attributes).
+/// The one lock around libhdf5. libhdf5 is thread-safe only when built so (Debian 12's is,
+/// many others are not), so every call into it, from any thread, goes through here; the fault
+/// containment and the data limit (`FaultContainment.swift`) also rely on one call at a time.
+/// Recursive, because public operations compose (opening a group reads its attributes).
 let libraryLock = NSRecursiveLock()
 
-/// Runs `body` holding the libhdf5 lock. libhdf5's own error printing is switched off on first use.
+/// Runs `body` holding the libhdf5 lock, with libhdf5's own error printing switched off.
 @inline(__always)
 func withLibrary<T>(_ body: () throws -> T) rethrows -> T {
     libraryLock.lock()
@@ -15,15 +16,16 @@ func withLibrary<T>(_ body: () throws -> T) rethrows -> T {
         libraryDepth -= 1
         libraryLock.unlock()
     }
-    _ = silenced
+    _ = opened
+    // Debian builds libhdf5 thread-safe, which keeps the error-printing switch per thread: a
+    // thread's first call would print error stacks on stderr unless switched off on that thread.
+    if libraryDepth == 1 { chdf5_silence_errors() }
     return try body()
 }
 
-/// Initialised once (Swift globals are lazy and thread-safe): opens the library and stops it
-/// from printing error stacks on stderr.
-private let silenced: Bool = {
+/// Initialised once (Swift globals are lazy and thread-safe).
+private let opened: Bool = {
     H5open()
-    chdf5_silence_errors()
     return true
 }()
 
