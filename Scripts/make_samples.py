@@ -464,6 +464,20 @@ def _():
     return dict(model=m, x=[X], y=[y], batch=3, fit_batch=3, epochs=2, loss="categorical_crossentropy")
 
 
+@model("wide_lstm", ("keras3",),
+       "Input(10,4) -> LSTM(144, return_sequences) -> LSTM(128, go_backwards) -> Dense(2); predict on 5 rows: units "
+       "that are multiples of 16 and >= 128 at a batch under 8, where keras-replay splits each step's units over two threads")
+def _():
+    inputs = Input((10, 4))
+    x = LSTM(144, return_sequences=True)(inputs)
+    x = LSTM(128, go_backwards=True)(x)
+    outputs = Dense(2)(x)
+    m = Model(inputs, outputs)
+    X = rnd((8, 10, 4))
+    return dict(model=m, x=[X], x_pred=[X[:5]], batch=5, fit_batch=4, epochs=1, optimizer="sgd",
+                notes="optimizer sgd (no slot variables) to keep the file small; 5 predict rows (under 8)")
+
+
 # ---------------- coverage models (keras3 + tf-keras)
 def _simple_rnn_model(rnn):
     def build():

@@ -101,3 +101,28 @@ import Testing
         }
     }
 }
+
+/// The unit-split time loop (two threads, each doing half of every step's units) against the
+/// ordinary one-thread loop: the same operations per value, so identical outputs and states.
+/// (Against Keras itself: the `keras3/wide_lstm` sample, replayed by ReplayMatchesKerasTests.)
+@Suite struct LSTMUnitSplitTests {
+    @Test("two threads splitting the units give the one-thread numbers bit for bit", arguments: [
+        (144, 5, true, false), (128, 1, false, true), (256, 7, true, true),
+    ])
+    func sameNumbers(units: Int, batch: Int, returnSequences: Bool, goBackwards: Bool) throws {
+        var values = SeededValues(seed: UInt64(units * 31 + batch))
+        let lstm = try LSTM(name: "wide", kernel: values.tensor([6, 4 * units], scale: 0.3),
+                            recurrentKernel: values.tensor([units, 4 * units], scale: 0.1), bias: values.tensor([4 * units], scale: 0.5),
+                            returnSequences: returnSequences, returnState: true, goBackwards: goBackwards)
+        #expect(RecurrentDriver.canSplitUnits(lstm.cell, batch: batch, threads: 2, masked: false, tracing: false))
+        // Steps 3 and 4 repeat step 2's input, as a RepeatVector's output does: the x·W reuse runs too.
+        var sequence = values.tensor([batch, 9, 6])
+        for b in 0..<batch {
+            for t in 3...4 { for d in 0..<6 { sequence.scalars[(b * 9 + t) * 6 + d] = sequence.scalars[(b * 9 + 2) * 6 + d] } }
+        }
+        let one = try lstm.run(sequence, mask: nil, initialStates: nil, zeroOutputForMask: false, recordTrace: false, threads: 1)
+        let two = try lstm.run(sequence, mask: nil, initialStates: nil, zeroOutputForMask: false, recordTrace: false, threads: 2)
+        #expect(one.output == two.output)
+        #expect(one.states == two.states)
+    }
+}

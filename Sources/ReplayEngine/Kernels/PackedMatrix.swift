@@ -33,27 +33,38 @@ extension MatrixMultiply {
     /// accumulators (12 AVX registers); a single row walks 4 panels at once (8 independent chains).
     public static func multiply(_ a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix,
                                 into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int) {
+        multiply(a, lda: lda, b, panels: 0..<b.panels, into: c, ldc: ldc, m: m)
+    }
+
+    /// The columns of `panels` (16 each, panel `p` = columns `16p ..< 16p + 16`) of `c = a·b`,
+    /// written at their own columns of `c`; the rest of `c` is untouched. Same numbers as the
+    /// whole product: each column's sum does not depend on which others are computed. Lets
+    /// threads share one step's product by columns (see `RecurrentDriver.unitSplitTimeLoop`).
+    static func multiply(_ a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix, panels: Range<Int>,
+                         into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int) {
         let k = b.k, n = b.n
-        guard m > 0, n > 0 else { return }
+        guard m > 0, n > 0, !panels.isEmpty else { return }
         guard k > 0 else {
-            for i in 0..<m { (c + i * ldc).initialize(repeating: 0, count: n) }
+            for i in 0..<m {
+                for panel in panels { (c + i * ldc + panel * 16).initialize(repeating: 0, count: min(16, n - panel * 16)) }
+            }
             return
         }
         b.storage.withUnsafeBufferPointer { storage in
             let packed = storage.baseAddress!
             if m == 1 {
-                var panel = 0
-                while panel + 4 <= b.panels {
+                var panel = panels.lowerBound
+                while panel + 4 <= panels.upperBound {
                     row1x64(a, packed + panel * k * 16, k: k, c + panel * 16, columns: n - panel * 16)
                     panel += 4
                 }
-                while panel < b.panels {
+                while panel < panels.upperBound {
                     micro(1, a, lda: lda, packed + panel * k * 16, k: k, c + panel * 16, ldc: ldc, columns: n - panel * 16)
                     panel += 1
                 }
                 return
             }
-            for panel in 0..<b.panels {
+            for panel in panels {
                 let bp = packed + panel * k * 16, cp = c + panel * 16, columns = n - panel * 16
                 var i = 0
                 while i + 6 <= m { micro(6, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns); i += 6 }

@@ -96,7 +96,7 @@ struct LSTMCell: RecurrentCell {
                     let b = first + r
                     Self.fusedRow(input: input + b * width, hu: scratch + r * width, bias: bp,
                                   gates: recordGates ? gates + b * width : nil,
-                                  c: c + b * u, newC: newC + b * u, newH: newH + b * u, units: u)
+                                  c: c + b * u, newC: newC + b * u, newH: newH + b * u, stride: u, units: u)
                 }
                 first += rows
             }
@@ -104,20 +104,22 @@ struct LSTMCell: RecurrentCell {
     }
 
     /// One row of the sigmoid/tanh LSTM cell, 8 units at a time: the same operations, per value,
-    /// as the unfused path below (so the same numbers). A last partial chunk runs through a
+    /// as the unfused path below (so the same numbers). `units` values of each gate block, the
+    /// blocks `stride` apart in `input`, `hu`, `bias` and `gates` (a thread doing a slice of the
+    /// units passes the layer's units as the stride). A last partial chunk runs through a
     /// zero-padded copy.
     @inline(__always)
     static func fusedRow(input: UnsafePointer<Float>, hu: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          gates: UnsafeMutablePointer<Float>?, c: UnsafePointer<Float>,
-                         newC: UnsafeMutablePointer<Float>, newH: UnsafeMutablePointer<Float>, units u: Int) {
+                         newC: UnsafeMutablePointer<Float>, newH: UnsafeMutablePointer<Float>, stride: Int, units u: Int) {
         var j = 0
         while j + 16 <= u {
-            chunkPair(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: u, gates: gates.map { $0 + j },
+            chunkPair(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: stride, gates: gates.map { $0 + j },
                       c: c + j, newC: newC + j, newH: newH + j)
             j += 16
         }
         while j + 8 <= u {
-            chunk(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: u, gates: gates.map { $0 + j },
+            chunk(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: stride, gates: gates.map { $0 + j },
                   c: c + j, newC: newC + j, newH: newH + j)
             j += 8
         }
@@ -126,7 +128,7 @@ struct LSTMCell: RecurrentCell {
             // The last 8 units again, overlapping: the chunk reads only input, hu, bias and c and
             // writes only newC, newH and gates, so the lanes done twice get the same values.
             j = u - 8
-            chunk(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: u, gates: gates.map { $0 + j },
+            chunk(input: input + j, hu: hu + j, bias: bias.map { $0 + j }, stride: stride, gates: gates.map { $0 + j },
                   c: c + j, newC: newC + j, newH: newH + j)
             return
         }
@@ -137,9 +139,9 @@ struct LSTMCell: RecurrentCell {
             let tIn = t, tHu = t + 32, tBias = t + 64, tC = t + 96, tNewC = t + 104, tNewH = t + 112
             for g in 0..<4 {
                 for lane in 0..<count {
-                    tIn[8 * g + lane] = input[g * u + j + lane]
-                    tHu[8 * g + lane] = hu[g * u + j + lane]
-                    if let bias { tBias[8 * g + lane] = bias[g * u + j + lane] }
+                    tIn[8 * g + lane] = input[g * stride + j + lane]
+                    tHu[8 * g + lane] = hu[g * stride + j + lane]
+                    if let bias { tBias[8 * g + lane] = bias[g * stride + j + lane] }
                 }
             }
             for lane in 0..<count { tC[lane] = c[j + lane] }
@@ -150,7 +152,7 @@ struct LSTMCell: RecurrentCell {
                 newH[j + lane] = tNewH[lane]
             }
             if let gates {
-                for g in 0..<4 { for lane in 0..<count { gates[g * u + j + lane] = tIn[8 * g + lane] } }
+                for g in 0..<4 { for lane in 0..<count { gates[g * stride + j + lane] = tIn[8 * g + lane] } }
             }
         }
     }

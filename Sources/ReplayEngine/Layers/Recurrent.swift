@@ -227,6 +227,12 @@ enum RecurrentDriver {
                                     let loopSettings = LoopSettings(batch: batch, time: time, goBackwards: options.goBackwards,
                                                                     returnSequences: options.returnSequences, zeroOutputForMask: zeroOutputForMask,
                                                                     traceCount: recordTrace ? traceNames.count : 0)
+                                    // Too few rows to split: an LSTM may split its units instead.
+                                    if slices == 1, threads >= 2, let lstm = cell as? LSTMCell,
+                                       canSplitUnits(lstm, batch: batch, threads: threads, masked: mask != nil, tracing: recordTrace),
+                                       unitSplitTimeLoop(lstm, buffers, loopSettings) {
+                                        return
+                                    }
                                     Parallelism.run(slices) { slice in
                                         let first = batch * slice / slices, last = batch * (slice + 1) / slices
                                         timeLoop(cell, buffers, loopSettings, rows: first..<last)

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The LSTM time loop for a few batch rows on two threads, splitting the UNITS instead of the rows.
+///
+/// With fewer than 8 rows the driver cannot split the batch, and a single thread must stream the
+/// whole `(units, 4·units)` recurrent kernel every step — 1 MiB for LSTM(256), more than a core's
+/// L2, so the step waits on L3. Here thread p owns units `lo_p ..< hi_p` (a multiple of 16): the
+/// columns `g·units + lo_p ..< g·units + hi_p` of every gate block g of `x_t·kernel` and
+/// `h·recurrentKernel` (whole 16-column panels of the packed matrices, so each thread's half of
+/// the weights stays in its own cache), then those units' gates, cell and hidden state. The two
+/// threads meet once per step (``StepBarrier``), after both halves of the new `h` are written,
+/// since every unit's next step reads all of `h`.
+///
+/// Every value is computed by the same operations as the single-thread loop (the products column
+/// by column in k order, the gate math lane by lane), so the outputs are identical.
+extension RecurrentDriver {
+    /// Whether ``unitSplitTimeLoop(_:_:_:)`` applies: the fused sigmoid/tanh LSTM step, units a
+    /// multiple of 16 and at least 128 (below that the step is shorter than the barrier is worth),
+    /// no mask (masked rows keep state per row), no trace, 2+ threads and under 8 rows.
+    static func canSplitUnits(_ cell: LSTMCell, batch: Int, threads: Int, masked: Bool, tracing: Bool) -> Bool {
+        guard case .sigmoid = cell.gate, case .tanh = cell.candidate, cell.packedKernel != nil else { return false }
+        return threads >= 2 && batch < 8 && !masked && !tracing && cell.units >= 128 && cell.units % 16 == 0
+    }
+
+    /// Runs the whole sequence for every row with two threads; false (nothing done) when the
+    /// second thread cannot be had.
+    static func unitSplitTimeLoop(_ cell: LSTMCell, _ buffers: LoopBuffers, _ settings: LoopSettings) -> Bool {
+        let u = cell.units, width = 4 * u, time = settings.time, rows = settings.batch
+        let inputDimension = cell.inputDimension
+        let panelsPerGate = u / 16
+        let split = (panelsPerGate + 1) / 2 * 16  // units of thread 0
+        // Shared step buffers: each thread writes only its own columns / units.
+        let projection = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
+        let hu = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
+        let otherH = UnsafeMutablePointer<Float>.allocate(capacity: rows * u)
+        let otherC = UnsafeMutablePointer<Float>.allocate(capacity: rows * u)
+        defer { projection.deallocate(); hu.deallocate(); otherH.deallocate(); otherC.deallocate() }
+        let shared = SplitBuffers(projection: projection, hu: hu, otherH: otherH, otherC: otherC)
+        let barrier = StepBarrier(parties: 2)
+        let ran = ThreadPair.run { part in
+            let lo = part == 0 ? 0 : split, hi = part == 0 ? split : u
+            let units = hi - lo
+            let x = buffers.sequence, rowStride = time * inputDimension
+            let panels = (0..<4).map { g in (g * u + lo) / 16 ..< (g * u + hi) / 16 }
+            var hCurrent = buffers.h, hNext = shared.otherH
+            var cCurrent = buffers.c!, cNext = shared.otherC
+            var previousT = -1
+            cell.bias.withOptionalUnsafeBufferPointer { bias in
+                for s in 0..<time {
+                    let t = settings.goBackwards ? time - 1 - s : s
+                    // x_t·kernel for these columns, reused when every row's input repeats.
+                    var repeated = previousT >= 0 && inputDimension > 0
+                    if repeated {
+                        let bytes = inputDimension * MemoryLayout<Float>.stride
+                        for r in 0..<rows {
+                            let row = x + r * rowStride
+                            if memcmp(row + t * inputDimension, row + previousT * inputDimension, bytes) != 0 {
+                                repeated = false
+                                break
+                            }
+                        }
+                    }
+                    if !repeated {
+                        for range in panels {
+                            MatrixMultiply.multiply(x + t * inputDimension, lda: rowStride, cell.packedKernel!, panels: range,
+                                                    into: shared.projection, ldc: width, m: rows)
+                        }
+                    }
+                    previousT = t
+                    for range in panels {
+                        MatrixMultiply.multiply(hCurrent, lda: u, cell.recurrentKernel, panels: range, into: shared.hu, ldc: width, m: rows)
+                    }
+                    for r in 0..<rows {
+                        LSTMCell.fusedRow(input: shared.projection + r * width + lo, hu: shared.hu + r * width + lo, bias: bias.map { $0 + lo },
+                                          gates: nil, c: cCurrent + r * u + lo, newC: cNext + r * u + lo, newH: hNext + r * u + lo,
+                                          stride: u, units: units)
+                        if settings.returnSequences {
+                            (buffers.sequenceOutput! + (r * time + s) * u + lo).update(from: hNext + r * u + lo, count: units)
+                        }
+                    }
+                    // Both halves of the new h (and c) are written before either thread reads them.
+                    barrier.wait()
+                    swap(&hCurrent, &hNext)
+                    swap(&cCurrent, &cNext)
+                }
+                // The final states end in the caller's h and c (each thread copies its units).
+                if hCurrent != buffers.h {
+                    for r in 0..<rows {
+                        (buffers.h + r * u + lo).update(from: hCurrent + r * u + lo, count: units)
+                        (buffers.c! + r * u + lo).update(from: cCurrent + r * u + lo, count: units)
+                    }
+                }
+            }
+        }
+        guard ran else { return false }
+        buffers.previousOutput.update(from: buffers.h, count: rows * u)
+        return true
+    }
+}
+
+private struct SplitBuffers: @unchecked Sendable {
+    var projection: UnsafeMutablePointer<Float>
+    var hu: UnsafeMutablePointer<Float>
+    var otherH: UnsafeMutablePointer<Float>
+    var otherC: UnsafeMutablePointer<Float>
+}
