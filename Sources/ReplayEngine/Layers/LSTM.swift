@@ -197,7 +197,7 @@ struct LSTMCell: RecurrentCell {
         let (i1, f1, g1, o1) = VectorMath.lstmGates(z(8), z(stride + 8), z(2 * stride + 8), z(3 * stride + 8))
         let cell0 = f0 * load(c) + i0 * g0, cell1 = f1 * load(c + 8) + i1 * g1
         put(cell0, newC); put(cell1, newC + 8)
-        let (t0, t1) = VectorMath.tanh(cell0, cell1)
+        let t0 = VectorMath.tanh(cell0), t1 = VectorMath.tanh(cell1)
         put(o0 * t0, newH); put(o1 * t1, newH + 8)
         if let gates {
             put(i0, gates); put(f0, gates + stride); put(g0, gates + 2 * stride); put(o0, gates + 3 * stride)
