@@ -64,17 +64,23 @@ extension MatrixMultiply {
                 }
                 return
             }
+            // Row blocks of (nearly) equal height: 32 rows as 6+6+5+5+5+5, not 6+6+6+6+6+2. A block
+            // of 1-3 rows has too few accumulator chains (2 per row) to hide the FMA latency.
+            let blocks = (m + 5) / 6
             for panel in panels {
                 let bp = packed + panel * k * 16, cp = c + panel * 16, columns = n - panel * 16
                 var i = 0
-                while i + 6 <= m { micro(6, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns); i += 6 }
-                switch m - i {
-                case 5: micro(5, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
-                case 4: micro(4, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
-                case 3: micro(3, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
-                case 2: micro(2, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
-                case 1: micro(1, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
-                default: break
+                for block in 0..<blocks {
+                    let rows = (m - i) / (blocks - block)
+                    switch rows {
+                    case 6: micro(6, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
+                    case 5: micro(5, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
+                    case 4: micro(4, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
+                    case 3: micro(3, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
+                    case 2: micro(2, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
+                    default: micro(1, a + i * lda, lda: lda, bp, k: k, cp + i * ldc, ldc: ldc, columns: columns)
+                    }
+                    i += rows
                 }
             }
         }
