@@ -106,23 +106,57 @@ import Testing
 /// ordinary one-thread loop: the same operations per value, so identical outputs and states.
 /// (Against Keras itself: the `keras3/wide_lstm` sample, replayed by ReplayMatchesKerasTests.)
 @Suite struct LSTMUnitSplitTests {
+    static func lstm(units: Int, returnSequences: Bool, goBackwards: Bool, seed: UInt64) throws -> (LSTM, SeededValues) {
+        var values = SeededValues(seed: seed)
+        let lstm = try LSTM(name: "wide", kernel: values.tensor([6, 4 * units], scale: 0.3),
+                            recurrentKernel: values.tensor([units, 4 * units], scale: 0.1), bias: values.tensor([4 * units], scale: 0.5),
+                            returnSequences: returnSequences, returnState: true, goBackwards: goBackwards)
+        return (lstm, values)
+    }
+
     @Test("two threads splitting the units give the one-thread numbers bit for bit", arguments: [
         (144, 5, true, false), (128, 1, false, true), (256, 7, true, true),
     ])
     func sameNumbers(units: Int, batch: Int, returnSequences: Bool, goBackwards: Bool) throws {
-        var values = SeededValues(seed: UInt64(units * 31 + batch))
-        let lstm = try LSTM(name: "wide", kernel: values.tensor([6, 4 * units], scale: 0.3),
-                            recurrentKernel: values.tensor([units, 4 * units], scale: 0.1), bias: values.tensor([4 * units], scale: 0.5),
-                            returnSequences: returnSequences, returnState: true, goBackwards: goBackwards)
+        var (lstm, values) = try Self.lstm(units: units, returnSequences: returnSequences, goBackwards: goBackwards, seed: UInt64(units * 31 + batch))
         #expect(RecurrentDriver.canSplitUnits(lstm.cell, batch: batch, threads: 2, masked: false, tracing: false))
-        // Steps 3 and 4 repeat step 2's input, as a RepeatVector's output does: the x·W reuse runs too.
-        var sequence = values.tensor([batch, 9, 6])
-        for b in 0..<batch {
-            for t in 3...4 { for d in 0..<6 { sequence.scalars[(b * 9 + t) * 6 + d] = sequence.scalars[(b * 9 + 2) * 6 + d] } }
-        }
+        let sequence = values.tensor([batch, 9, 6])
         let one = try lstm.run(sequence, mask: nil, initialStates: nil, zeroOutputForMask: false, recordTrace: false, threads: 1)
         let two = try lstm.run(sequence, mask: nil, initialStates: nil, zeroOutputForMask: false, recordTrace: false, threads: 2)
         #expect(one.output == two.output)
         #expect(one.states == two.states)
+    }
+
+    /// Long sequences project x·kernel a block of steps at a time; blocks of 1, 4 (the last one
+    /// short) and all 9 steps, either direction, against the one-thread loop.
+    @Test("x·kernel by blocks of steps", arguments: [1, 4, 9], [false, true])
+    func blocks(blockSteps: Int, goBackwards: Bool) throws {
+        var (lstm, values) = try Self.lstm(units: 128, returnSequences: true, goBackwards: goBackwards, seed: UInt64(blockSteps))
+        let batch = 3, time = 9
+        let sequence = values.tensor([batch, time, 6])
+        let one = try lstm.run(sequence, mask: nil, initialStates: nil, zeroOutputForMask: false, recordTrace: false, threads: 1)
+        var h = [Float](repeating: 0, count: batch * 128), c = h, previous = h
+        var output = [Float](repeating: 0, count: batch * time * 128)
+        var unused: Float = 0
+        let ran = sequence.scalars.withUnsafeBufferPointer { x in
+            h.withUnsafeMutableBufferPointer { h in
+                c.withUnsafeMutableBufferPointer { c in
+                    previous.withUnsafeMutableBufferPointer { previous in
+                        output.withUnsafeMutableBufferPointer { output in
+                            withUnsafeMutablePointer(to: &unused) { unused in
+                                let buffers = LoopBuffers(sequence: x.baseAddress!, projected: unused, h: h.baseAddress!, c: c.baseAddress,
+                                                          sequenceOutput: output.baseAddress, previousOutput: previous.baseAddress!, trace: nil, mask: nil)
+                                let settings = LoopSettings(batch: batch, time: time, goBackwards: goBackwards, returnSequences: true,
+                                                            zeroOutputForMask: false, traceCount: 0)
+                                return RecurrentDriver.unitSplitTimeLoop(lstm.cell, buffers, settings, blockSteps: blockSteps)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(ran)
+        #expect(output == one.output.scalars)
+        #expect(h == one.states[0].scalars && c == one.states[1].scalars)
     }
 }
