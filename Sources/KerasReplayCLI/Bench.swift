@@ -55,6 +55,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        keepFreedMemoryForReuse()
         try reportingFailures {
             if let threads { Parallelism.maximumThreads = threads }
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())
