@@ -36,43 +36,10 @@ import json
 import os
 import sys
 
-GEN_ENV_TF_KERAS = os.environ.get("TF_USE_LEGACY_KERAS") == "1"
-
-
-def _theano_available():
-    import importlib.util
-    return importlib.util.find_spec("theano") is not None
-
-
-LEGACY = (not GEN_ENV_TF_KERAS) and _theano_available()
-if LEGACY:
-    os.environ.setdefault("KERAS_BACKEND", "theano")
-    os.environ.setdefault("THEANO_FLAGS", "blas.ldflags=,cxx=,device=cpu,floatX=float32")
-    import collections
-    import collections.abc
-    for _n in ("Iterable", "Mapping", "MutableMapping", "Sequence", "Callable"):
-        if not hasattr(collections, _n):
-            setattr(collections, _n, getattr(collections.abc, _n))
-    import inspect
-    if not hasattr(inspect, "getargspec"):  # Keras 1.2.2 model_from_json uses it (gone in Python 3.11)
-        inspect.getargspec = inspect.getfullargspec
-else:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+from keras_generation import GEN, LEGACY, keras  # noqa: E402  (sets the backend's environment first)
 
 import numpy as np  # noqa: E402
 import h5py  # noqa: E402
-
-if GEN_ENV_TF_KERAS:
-    import tf_keras as keras  # noqa: E402
-    GEN = "tf-keras"
-else:
-    import keras  # noqa: E402
-    GEN = {"1.2.2": "keras1.2.2", "2.2.4": "keras2.2.4"}.get(keras.__version__)
-    if GEN is None:
-        if not keras.__version__.startswith("3."):
-            raise SystemExit("unsupported keras %s" % keras.__version__)
-        GEN = "keras3"
 
 ALL4 = ["seed_stateful", "seed_lstm8_tanh_sigmoid", "seed_lstm8_tanh_relu", "seed_hard_sigmoid", "seed_autoencoder_small"]
 MODERN_ONLY = ["gru_reset_after", "gru_reset_before", "simple_rnn", "bidirectional_gru", "lstm_go_backwards",

@@ -21,45 +21,14 @@ import sys
 import traceback
 
 # ---------------------------------------------------------------- environment
-GEN_ENV_TF_KERAS = os.environ.get("TF_USE_LEGACY_KERAS") == "1"
-
-
-def _theano_available():
-    import importlib.util
-    return importlib.util.find_spec("theano") is not None
-
-
-LEGACY = (not GEN_ENV_TF_KERAS) and _theano_available()
-
-if LEGACY:
-    os.environ.setdefault("KERAS_BACKEND", "theano")
-    os.environ.setdefault("THEANO_FLAGS", "blas.ldflags=,cxx=,device=cpu,floatX=float32")
-    import collections
-    import collections.abc
-    for _n in ("Iterable", "Mapping", "MutableMapping", "Sequence", "Callable"):
-        if not hasattr(collections, _n):
-            setattr(collections, _n, getattr(collections.abc, _n))
-else:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+from keras_generation import GEN, keras  # noqa: E402  (sets the backend's environment first)
+from keras_generation import TF_KERAS as GEN_ENV_TF_KERAS  # noqa: E402
 
 import numpy as np  # noqa: E402
 import h5py  # noqa: E402
 
 if GEN_ENV_TF_KERAS:
-    import tensorflow as tf  # noqa: E402
-    import tf_keras as keras  # noqa: E402
-    GEN = "tf-keras"
-else:
-    import keras  # noqa: E402
-    if keras.__version__.startswith("3."):
-        GEN = "keras3"
-    elif keras.__version__ == "2.2.4":
-        GEN = "keras2.2.4"
-    elif keras.__version__ == "1.2.2":
-        GEN = "keras1.2.2"
-    else:
-        raise SystemExit("unsupported keras version %s" % keras.__version__)
+    import tensorflow as tf  # noqa: E402,F401
 
 K3 = GEN == "keras3"
 TFK = GEN == "tf-keras"
