@@ -127,7 +127,7 @@ public final class Bidirectional: TraceableLayer {
         if mode != .concat && ua != ub { return merge(a, reversingTime ? b.reversingTime() : b, mode) }
         let uo = mode == .concat ? ua + ub : ua
         // Every element is written below: no zero fill.
-        var out = [Float](unsafeUninitializedCapacity: batch * time * uo) { _, count in count = batch * time * uo }
+        var out: [Float] = batch * time * uo == 0 ? [] : [Float](unsafeUninitializedCapacity: batch * time * uo) { _, count in count = batch * time * uo }
         let slices = out.count >= 1 << 16 ? max(1, min(Parallelism.maximumThreads, batch)) : 1
         a.scalars.withUnsafeBufferPointer { ap in
             b.scalars.withUnsafeBufferPointer { bp in

@@ -203,10 +203,12 @@ enum RecurrentDriver {
         // its time loop, into this buffer. Cells with one (LSTM) project each step's rows inside the
         // loop instead: no batch·time·width buffer to fill and read back from memory.
         var projected = [Float](repeating: 0, count: cell.packedKernel == nil ? batch * time * width : 1)
-        // Every (row, step) of the sequence output is written by the time loop: no zero fill.
-        var sequenceOutput = [Float](unsafeUninitializedCapacity: options.returnSequences ? batch * time * u : 0) { _, count in
-            count = options.returnSequences ? batch * time * u : 0
-        }
+        // Every (row, step) of the sequence output is written by the time loop: no zero fill. (Not
+        // for an empty one: that initializer writes the count into the shared empty-array storage,
+        // a data race ThreadSanitizer reports when the two directions of a Bidirectional run.)
+        var sequenceOutput: [Float] = options.returnSequences
+            ? [Float](unsafeUninitializedCapacity: batch * time * u) { _, count in count = batch * time * u }
+            : []
         var previousOutput = [Float](repeating: 0, count: batch * u)
         var traceBuffers = recordTrace ? [Float](repeating: 0, count: traceNames.count * batch * time * u) : []
         let maskValues = mask?.scalars ?? []
