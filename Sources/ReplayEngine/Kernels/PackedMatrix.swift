@@ -95,8 +95,10 @@ extension MatrixMultiply {
         }
     }
 
-    /// `rows` (1...6, a constant at every call site) rows × one 16-column panel.
-    @inline(__always)
+    /// `rows` (1...6, a constant at every call site) rows × one 16-column panel. `@_transparent`:
+    /// `@inline(__always)` was not always honoured once the multiply had several callers, and an
+    /// outlined copy tests `rows` inside the k loop (50 % slower).
+    @_transparent
     static func micro(_ rows: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, k: Int,
                       _ c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int) {
         var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
