@@ -23,7 +23,7 @@ struct FuzzTests {
                              "--binary", KerasReplayCLI.executable.path, "--samples", SampleCatalog.root.path,
                              "--report", report.path, "--keep-failures", folder.appendingPathComponent("failures").path]
         let output = folder.appendingPathComponent("output")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
         process.standardError = handle
