@@ -52,7 +52,7 @@ let package = Package(
                 + (engineUsesHardwareFMA ? [.unsafeFlags(["-target-cpu", "haswell"]), .define("REPLAY_HARDWARE_FMA")] : [])
         ),
         // The library facade: checkpoint → engine model, predict, gate traces, checkpoint diffs.
-        .target(name: "KerasReplay", dependencies: ["HDF5", "KerasCheckpoint", "ReplayEngine", "NumPyFiles"]),
+        .target(name: "KerasReplay", dependencies: ["HDF5", "KerasCheckpoint", "ReplayEngine", "NumPyFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(
             name: "KerasReplayCLI",
             dependencies: ["KerasReplay", "KerasCheckpoint", "NumPyFiles", "ReplayEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "SampleCatalog"]),
         .testTarget(name: "KerasCheckpointTests", dependencies: ["KerasCheckpoint", "SampleCatalog"]),
         .testTarget(name: "ReplayEngineTests", dependencies: ["ReplayEngine"]),
-        .testTarget(name: "KerasReplayTests", dependencies: ["KerasReplay", "NumPyFiles", "SampleCatalog"]),
+        .testTarget(name: "KerasReplayTests", dependencies: ["KerasReplay", "NumPyFiles", "SampleCatalog", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Runs the built keras-replay executable as a user would.
         .testTarget(name: "KerasReplayCLITests", dependencies: ["SampleCatalog", "NumPyFiles"]),
     ]

@@ -5,6 +5,7 @@ import FoundationXML
 @testable import KerasReplay
 import ReplayEngine
 import Testing
+import ZIPFoundation
 
 /// `GateHeatmapFigure`: the `gates --plot` picture is well-formed SVG with one panel per series,
 /// labelled colour bars on the right scales, masked steps marked, and large traces averaged down.
@@ -85,9 +86,24 @@ struct GateHeatmapTests {
         #expect(texts.filter { $0 == "unit" }.count == 6)
         #expect(texts.contains("forget gate"))
         #expect(texts.contains { $0.contains("encoder") && $0.contains("GRU") && $0.contains("sample 1") })
-        // One cell per unit and step in each panel.
-        let cells = outline.elements.filter { $0.name == "rect" && $0.ancestors.contains("panel") && $0.attributes["fill"]?.hasPrefix("#") == true }
-        #expect(cells.count == 6 * 10 * 12)
+        // One image per panel, a pixel per unit and step, coloured by the panel's map.
+        let images = outline.withClass("cells")
+        #expect(images.count == 6)
+        let panelData = GateHeatmapFigure.panels(trace, sample: 1)
+        for (image, panel) in zip(images, panelData) {
+            let png = try #require(Self.decodePNG(image.attributes["xlink:href"] ?? ""))
+            // Each cell is a scaleX × scaleY block of pixels.
+            #expect(png.width % 12 == 0 && png.height % 10 == 0)
+            let scaleX = png.width / 12, scaleY = png.height / 10
+            for (unit, step) in [(0, 0), (3, 5), (9, 11)] {
+                let fraction = try #require(panel.fraction(panel.values[unit][step]))
+                let block = (0..<scaleY).flatMap { y in (0..<scaleX).map { x in png.pixels[(unit * scaleY + y) * png.width + step * scaleX + x] } }
+                #expect(Set(block).count == 1)
+                let color = png.palette[Int(block[0])]
+                let expected = panel.colorMap.rgb(at: (fraction * 254).rounded() / 254)
+                #expect(color.red == expected.red && color.green == expected.green && color.blue == expected.blue, "\(panel.name) unit \(unit) step \(step)")
+            }
+        }
         #expect(outline.withClass("masked").isEmpty)
         #expect(!svg.contains("Downsampled"))
     }
@@ -144,12 +160,71 @@ struct GateHeatmapTests {
 
     @Test func largeTracesAreAveragedDownAndSaySo() throws {
         let trace = Self.trace(units: 100, steps: 300, batch: 1, bidirectional: true)
-        let svg = GateHeatmapFigure.svg(trace, sample: 0)
+        // Every cell fits the default budget: 12 panels of 100 × 300 pixels, well under 1 MB.
+        let full = GateHeatmapFigure.svg(trace, sample: 0)
+        #expect(!full.contains("Downsampled") && full.utf8.count < 1_000_000)
+        let fullImage = try #require(try Self.outline(full).withClass("cells").first?.attributes["xlink:href"].flatMap(Self.decodePNG))
+        #expect(fullImage.width == 300 && fullImage.height % 100 == 0)
+        // A budget of 100,000 cells halves both axes: 12 × 50 × 150 = 90,000.
+        let svg = GateHeatmapFigure.svg(trace, sample: 0, cellBudget: 100_000)
         let outline = try Self.outline(svg)
-        let rects = outline.elements.filter { $0.name == "rect" }.count
-        #expect(rects <= GateHeatmapFigure.cellBudget + 200)
+        let images = outline.withClass("cells").compactMap { $0.attributes["xlink:href"].flatMap(Self.decodePNG) }
+        // Whole blocks of 150 × 50 cells, not of 300 × 100.
+        #expect(images.count == 12 && images.allSatisfy { $0.width % 150 == 0 && $0.height % 50 == 0 && !($0.width % 300 == 0 && $0.height % 100 == 0) })
         #expect(outline.withClass("panel").count == 12)
         #expect(outline.withClass("caption").contains { $0.text.contains("Downsampled") })
+    }
+
+    /// A reader for the palette PNGs the figure embeds (`data:image/png;base64,...`): checks the
+    /// signature, every chunk's CRC-32 (bit by bit, not the encoder's table), the zlib header and
+    /// the Adler-32 of what zlib inflates, and returns the size, palette and pixel indices.
+    static func decodePNG(_ href: String) -> (width: Int, height: Int, palette: [(red: Int, green: Int, blue: Int)], pixels: [UInt8])? {
+        let prefix = "data:image/png;base64,"
+        guard href.hasPrefix(prefix), let data = Data(base64Encoded: String(href.dropFirst(prefix.count))) else { return nil }
+        let bytes = [UInt8](data)
+        guard bytes.count > 8, bytes[0..<8] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return nil }
+        func u32(_ at: Int) -> Int { Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) }
+        func crc(_ slice: ArraySlice<UInt8>) -> UInt32 {
+            var value: UInt32 = 0xFFFF_FFFF
+            for byte in slice {
+                value ^= UInt32(byte)
+                for _ in 0..<8 { value = (value >> 1) ^ (value & 1 == 1 ? 0xEDB8_8320 : 0) }
+            }
+            return ~value
+        }
+        var position = 8, width = 0, height = 0, palette: [(red: Int, green: Int, blue: Int)] = [], idat: [UInt8] = []
+        while position + 12 <= bytes.count {
+            let length = u32(position), type = String(decoding: bytes[(position + 4)..<(position + 8)], as: UTF8.self)
+            let body = bytes[(position + 8)..<(position + 8 + length)]
+            guard UInt32(u32(position + 8 + length)) == crc(bytes[(position + 4)..<(position + 8 + length)]) else { return nil }
+            switch type {
+            case "IHDR":
+                width = u32(position + 8); height = u32(position + 12)
+                guard body[body.startIndex + 8] == 8, body[body.startIndex + 9] == 3 else { return nil }
+            case "PLTE": palette = stride(from: body.startIndex, to: body.endIndex, by: 3).map { (Int(bytes[$0]), Int(bytes[$0 + 1]), Int(bytes[$0 + 2])) }
+            case "IDAT": idat += body
+            default: break
+            }
+            position += 12 + length
+        }
+        guard idat.count > 6, (Int(idat[0]) << 8 | Int(idat[1])) % 31 == 0, idat[0] & 0x0F == 8 else { return nil }
+        // Raw deflate between the 2-byte zlib header and the Adler-32, inflated by zlib (ZIPFoundation).
+        let deflated = Data(idat[2..<(idat.count - 4)])
+        var inflated = Data()
+        guard (try? Data.decompress(size: Int64(deflated.count), bufferSize: 1 << 16, skipCRC32: true,
+                                    provider: { position, size in deflated.subdata(in: Int(position)..<min(Int(position) + size, deflated.count)) },
+                                    consumer: { inflated.append($0) })) != nil else { return nil }
+        let raw = [UInt8](inflated), at = idat.count - 4
+        var a = 1, b = 0
+        for byte in raw { a = (a + Int(byte)) % 65_521; b = (b + a) % 65_521 }
+        guard idat.count == at + 4, Array(idat[at...]) == [UInt8(b >> 8), UInt8(b & 0xFF), UInt8(a >> 8), UInt8(a & 0xFF)],
+              raw.count == height * (width + 1) else { return nil }
+        var pixels: [UInt8] = []
+        for row in 0..<height {
+            guard raw[row * (width + 1)] == 0 else { return nil }  // filter: none
+            pixels += raw[(row * (width + 1) + 1)..<((row + 1) * (width + 1))]
+        }
+        return (width, height, palette, pixels)
     }
 
     @Test func colourMapsAndBins() {
