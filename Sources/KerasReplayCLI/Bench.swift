@@ -55,7 +55,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        keepFreedMemoryForReuse()
+        ProcessMemory.keepFreedMemoryForReuse()
         try reportingFailures {
             if let threads { Parallelism.maximumThreads = threads }
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())

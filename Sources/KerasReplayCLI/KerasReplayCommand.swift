@@ -41,23 +41,6 @@ func containLibraryFaults(reading file: String, exitCode: Int32 = 1) {
     KerasCheckpoint.containLibraryFaults(message: "keras-replay: \(file): the file is damaged (libhdf5 crashed reading it; refused)", exitCode: exitCode)
 }
 
-/// glibc hands freed blocks over 128 KiB straight back to the kernel, so every predict call's
-/// layer outputs would be fresh pages to fault in and zero again (~5 % of a seed-autoencoder call
-/// at batch 32). Commands that predict keep freed memory for reuse instead (an arena, as
-/// onnxruntime keeps its own).
-func keepFreedMemoryForReuse() {
-    #if os(Linux)
-    _ = glibcMallopt(-3, 32 << 20)   // M_MMAP_THRESHOLD (its maximum)
-    _ = glibcMallopt(-1, 512 << 20)  // M_TRIM_THRESHOLD
-    #endif
-}
-
-#if os(Linux)
-/// glibc's `mallopt` (<malloc.h> is not in Swift's Glibc module).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
-
 /// Writes text to stdout.
 func emit(_ text: String) {
     FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))

@@ -40,7 +40,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         containLibraryFaults(reading: checkpoint)
-        keepFreedMemoryForReuse()
+        ProcessMemory.keepFreedMemoryForReuse()
         try reportingFailures {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())
             let inputs = try PredictInputs.load(input, model: model)

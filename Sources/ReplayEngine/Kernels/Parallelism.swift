@@ -5,7 +5,9 @@ import Synchronization
 ///
 /// Recurrent layers split their batch rows into contiguous slices, one per thread, each running
 /// the whole time loop (rows of a batch never interact, so the numbers do not depend on the
-/// split); Bidirectional runs its two directions concurrently. One synchronisation per layer call.
+/// split; one synchronisation per layer call); under 8 rows a wide LSTM splits its units between
+/// two threads that meet once per step (`LSTMUnitSplit.swift`); Bidirectional runs its two
+/// directions concurrently.
 public enum Parallelism {
     private static let limit = Atomic<Int>(0)
 
