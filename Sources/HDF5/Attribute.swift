@@ -163,6 +163,11 @@ enum AttributeReader {
             }
             let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
             _ = pointers.withUnsafeMutableBytes { chdf5_reclaim(memoryType, space, $0.baseAddress) }
+            // The lengths are only known once read (the data limit bounds the read itself).
+            let bytes = strings.reduce(0) { $0 + $1.utf8.count }
+            guard bytes <= file.limits.maxAttributeBytes else {
+                throw HDF5Error(file: file.path, object: object, message: "holds \(bytes) bytes of strings, over the limit of \(file.limits.maxAttributeBytes)")
+            }
             return strings
         }
         let size = H5Tget_size(type)

@@ -2,3 +2,5 @@
 // reader's types (KerasCheckpoint) come with it.
 @_exported import KerasCheckpoint
 @_exported import ReplayEngine
+// The limits on what a file may declare, which the loaders take.
+@_exported import struct HDF5.ReadLimits

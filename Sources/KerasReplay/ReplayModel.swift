@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 import KerasCheckpoint
 import ReplayEngine
 
@@ -23,9 +24,10 @@ public final class ReplayModel: @unchecked Sendable {
     /// Weights with NaN or infinite values (the model replays, but its outputs will show it).
     public let nonFiniteWeights: [NonFiniteWeight]
 
-    /// Loads the checkpoint at `path`; weights-only files need their `architecture`.
-    public convenience init(path: String, architecture: Architecture? = nil) throws {
-        try self.init(checkpoint: KerasCheckpoint(path: path, architecture: architecture))
+    /// Loads the checkpoint at `path`; weights-only files need their `architecture`. `limits`
+    /// bound what the file may declare (dataset elements, attribute bytes).
+    public convenience init(path: String, architecture: Architecture? = nil, limits: ReadLimits = .standard) throws {
+        try self.init(checkpoint: KerasCheckpoint(path: path, limits: limits, architecture: architecture))
     }
 
     public init(checkpoint: KerasCheckpoint) throws {

@@ -55,10 +55,11 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        let limits = try environmentReadLimits()
         ProcessMemory.keepFreedMemoryForReuse()
         try reportingFailures {
             if let threads { Parallelism.maximumThreads = threads }
-            let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())
+            let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load(limits: limits), limits: limits)
             let graph = model.graph
             let batch = graph.fixedBatchSize ?? graph.inputs.compactMap(\.batchSize).first ?? batchSize
             var generator = SplitMix(seed: 0x5eed)

@@ -59,6 +59,7 @@ struct Diff: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
+        let limits = try environmentReadLimits()
         containLibraryFaults(reading: paths.joined(separator: " or "), exitCode: 2)
         let differs = try reportingFailures(exitCode: 2) { () throws -> Bool in
             guard absoluteTolerance >= 0, relativeTolerance >= 0, absoluteTolerance.isFinite, relativeTolerance.isFinite else {
@@ -66,18 +67,19 @@ struct Diff: ParsableCommand {
             }
             let tolerance = DiffTolerance(absolute: absoluteTolerance, relative: relativeTolerance)
             let series = try orderedSeries()
-            let architecture = try architectureOptions.load()
+            let architecture = try architectureOptions.load(limits: limits)
             if let plot { try refuseOverwriting(plot, inputs: series.paths) }
             if series.paths.count == 2 {
                 let comparison = try CheckpointComparison(pathA: series.paths[0], pathB: series.paths[1], tolerance: tolerance,
-                                                          includeOptimizer: includeOptimizer, architecture: architecture)
+                                                          includeOptimizer: includeOptimizer, architecture: architecture, limits: limits)
                 emit(json ? try jsonText(DiffJSON.Pair(comparison)) : DiffText.render(comparison, order: order))
-                if let plot { try writePlot(DriftMatrix(series: series, tolerance: tolerance, architecture: architecture), to: plot) }
+                if let plot { try writePlot(DriftMatrix(series: series, tolerance: tolerance, architecture: architecture, limits: limits), to: plot) }
                 return comparison.differs
             }
             let progress = SeriesProgress(total: series.paths.count - 1)
             var steps: [DiffJSON.Pair] = []
-            let matrix = try DriftMatrix(series: series, tolerance: tolerance, includeOptimizer: includeOptimizer, architecture: architecture) { step, comparison in
+            let matrix = try DriftMatrix(series: series, tolerance: tolerance, includeOptimizer: includeOptimizer, architecture: architecture,
+                                         limits: limits) { step, comparison in
                 progress.show(step: step + 1, file: comparison.fileB)
                 if json { steps.append(DiffJSON.Pair(comparison)) }
             }

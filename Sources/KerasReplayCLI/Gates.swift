@@ -49,9 +49,10 @@ struct Gates: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
+        let limits = try environmentReadLimits()
         containLibraryFaults(reading: checkpoint)
         try reportingFailures {
-            let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())
+            let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load(limits: limits), limits: limits)
             guard let layer else {
                 let layers = model.recurrentLayers
                 StandardError.write(layers.isEmpty

@@ -19,9 +19,11 @@ struct Inspect: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
+        let limits = try environmentReadLimits()
         containLibraryFaults(reading: checkpoint)
         try reportingFailures {
-            let summary = try CheckpointSummary(KerasCheckpoint(path: checkpoint, architecture: architectureOptions.load()), scanningData: scan)
+            let architecture = try architectureOptions.load(limits: limits)
+            let summary = try CheckpointSummary(KerasCheckpoint(path: checkpoint, limits: limits, architecture: architecture), scanningData: scan)
             emit(json ? try jsonText(summary) : InspectText.render(summary))
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KerasCheckpoint
+import KerasReplay
 
 @main
 struct KerasReplayCommand: ParsableCommand {
@@ -11,6 +12,11 @@ struct KerasReplayCommand: ParsableCommand {
         Results go to stdout, diagnostics to stderr. Exit codes: 0 success, 1 bad input or \
         failure (one line on stderr says which file, which layer, what was expected and found), \
         64 bad command line.
+
+        Checkpoints are untrusted: what a file declares is checked against limits before \
+        anything is allocated, by default 2^28 elements per dataset (1 GiB of float32) and \
+        64 MiB per attribute. KERAS_REPLAY_MAX_DATASET_ELEMENTS and \
+        KERAS_REPLAY_MAX_ATTRIBUTE_BYTES change them.
         """,
         subcommands: [Inspect.self, Predict.self, Gates.self, Diff.self, Bench.self]
     )
@@ -60,10 +66,25 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(name: .long, help: "For a weights-only file: another checkpoint of the same model to take the architecture from.")
     var architecture: String?
 
-    func load() throws -> Architecture? {
+    func load(limits: ReadLimits = .standard) throws -> Architecture? {
         if config != nil && architecture != nil { throw ValidationError("give --config or --architecture, not both") }
         if let config { return try Architecture(configFile: config) }
-        if let architecture { return try Architecture(checkpoint: KerasCheckpoint(path: architecture)) }
+        if let architecture { return try Architecture(checkpoint: KerasCheckpoint(path: architecture, limits: limits)) }
         return nil
     }
+}
+
+/// The read limits, with KERAS_REPLAY_MAX_DATASET_ELEMENTS and KERAS_REPLAY_MAX_ATTRIBUTE_BYTES
+/// (positive integers) in place of the defaults when set. A bad value is a usage error (64).
+func environmentReadLimits(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReadLimits {
+    var limits = ReadLimits.standard
+    for (name, keyPath) in [("KERAS_REPLAY_MAX_DATASET_ELEMENTS", \ReadLimits.maxDatasetElements),
+                            ("KERAS_REPLAY_MAX_ATTRIBUTE_BYTES", \ReadLimits.maxAttributeBytes)] {
+        guard let text = environment[name] else { continue }
+        guard let value = Int(text), value > 0 else {
+            throw ValidationError("\(name)='\(text)' is not a positive integer")
+        }
+        limits[keyPath: keyPath] = value
+    }
+    return limits
 }

@@ -39,10 +39,11 @@ struct Predict: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
+        let limits = try environmentReadLimits()
         containLibraryFaults(reading: checkpoint)
         ProcessMemory.keepFreedMemoryForReuse()
         try reportingFailures {
-            let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load())
+            let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load(limits: limits), limits: limits)
             let inputs = try PredictInputs.load(input, model: model)
             if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
             let outputs = try model.predict(inputs, batchSize: batchSize)

@@ -20,10 +20,14 @@ enum KerasReplayCLI {
         return SampleCatalog.packageRoot.appendingPathComponent(".build/debug/keras-replay")
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs keras-replay with `arguments`; `environment` entries are added to this process's.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = SampleCatalog.packageRoot
         // Files rather than pipes: nothing can block on a full pipe.
         let folder = try temporaryDirectory()

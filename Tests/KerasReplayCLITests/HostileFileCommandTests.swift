@@ -54,4 +54,23 @@ struct HostileFileCommandTests {
         #expect(result.standardError.contains(archive.path), "\(result.standardError)")
         #expect(!result.standardError.contains("Fatal error") && !result.standardError.contains("Signal"))
     }
+
+    @Test("the read limits come from the environment: lower ones refuse a real file in one line, bad ones are a usage error")
+    func limitsFromEnvironment() throws {
+        let sample = try #require(SampleCatalog.sample("keras3", "seed_autoencoder"))
+        var result = try KerasReplayCLI.run(["predict", sample.checkpointPath, "--input", sample.path("input.npy")],
+                                            environment: ["KERAS_REPLAY_MAX_DATASET_ELEMENTS": "1000"])
+        #expect(result.status == 1)
+        #expect(result.standardError.split(separator: "\n").count == 1)
+        #expect(result.standardError.contains("declares 8000 elements [100, 80], over the limit of 1000"), "\(result.standardError)")
+        result = try KerasReplayCLI.run(["inspect", sample.checkpointPath], environment: ["KERAS_REPLAY_MAX_ATTRIBUTE_BYTES": "100"])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("attribute 'model_config': holds 6685 bytes of strings, over the limit of 100"), "\(result.standardError)")
+        result = try KerasReplayCLI.run(["inspect", sample.checkpointPath], environment: ["KERAS_REPLAY_MAX_DATASET_ELEMENTS": "lots"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("KERAS_REPLAY_MAX_DATASET_ELEMENTS='lots' is not a positive integer"))
+        // The defaults read it.
+        result = try KerasReplayCLI.run(["predict", sample.checkpointPath, "--input", sample.path("input.npy"), "--expected", sample.path("expected.npy")])
+        #expect(result.status == 0, "\(result.standardError)")
+    }
 }

@@ -1,3 +1,4 @@
+import HDF5
 import KerasCheckpoint
 
 /// Everything that differs between two checkpoints: figures for every weight tensor and, for
@@ -55,22 +56,23 @@ public struct CheckpointComparison: Sendable {
     /// Opens both files (metadata only) and compares them. A weights-only file (Keras 3
     /// `.weights.h5`, Keras 2 `save_weights`) takes `architecture`, or else the other file's.
     public init(pathA: String, pathB: String, tolerance: DiffTolerance = DiffTolerance(), includeOptimizer: Bool = false,
-                architecture: Architecture? = nil) throws {
-        let (a, b) = try Self.openPair(pathA, pathB, architecture: architecture)
+                architecture: Architecture? = nil, limits: ReadLimits = .standard) throws {
+        let (a, b) = try Self.openPair(pathA, pathB, architecture: architecture, limits: limits)
         try self.init(a, b, tolerance: tolerance, includeOptimizer: includeOptimizer)
     }
 
     /// Opens two checkpoints, lending each the other's architecture when it has none of its own.
-    static func openPair(_ pathA: String, _ pathB: String, architecture: Architecture?) throws -> (KerasCheckpoint, KerasCheckpoint) {
+    static func openPair(_ pathA: String, _ pathB: String, architecture: Architecture?, limits: ReadLimits) throws -> (KerasCheckpoint, KerasCheckpoint) {
         if let architecture {
-            return (try KerasCheckpoint(path: pathA, architecture: architecture), try KerasCheckpoint(path: pathB, architecture: architecture))
+            return (try KerasCheckpoint(path: pathA, limits: limits, architecture: architecture),
+                    try KerasCheckpoint(path: pathB, limits: limits, architecture: architecture))
         }
-        if let a = try? KerasCheckpoint(path: pathA), a.model != nil {
-            return (a, try KerasCheckpoint(path: pathB, architecture: Architecture(checkpoint: a)))
+        if let a = try? KerasCheckpoint(path: pathA, limits: limits), a.model != nil {
+            return (a, try KerasCheckpoint(path: pathB, limits: limits, architecture: Architecture(checkpoint: a)))
         }
-        let b = try KerasCheckpoint(path: pathB)
+        let b = try KerasCheckpoint(path: pathB, limits: limits)
         let borrowed = b.model != nil ? try Architecture(checkpoint: b) : nil
-        return (try KerasCheckpoint(path: pathA, architecture: borrowed), b)
+        return (try KerasCheckpoint(path: pathA, limits: limits, architecture: borrowed), b)
     }
 
     private mutating func compareFiles(_ a: KerasCheckpoint, _ b: KerasCheckpoint) {

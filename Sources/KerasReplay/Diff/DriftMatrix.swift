@@ -1,3 +1,4 @@
+import HDF5
 import KerasCheckpoint
 
 /// One column of a drift matrix: a whole layer, one tensor, one gate block of a tensor, or one gate
@@ -55,7 +56,7 @@ public struct DriftMatrix: Sendable {
     /// Compares each file with the next. `onStep` sees every pairwise comparison as it is made (for
     /// progress and for callers that keep the full records).
     public init(series: CheckpointSeries, tolerance: DiffTolerance = DiffTolerance(), includeOptimizer: Bool = false,
-                architecture: Architecture? = nil,
+                architecture: Architecture? = nil, limits: ReadLimits = .standard,
                 onStep: (Int, CheckpointComparison) throws -> Void = { _, _ in }) throws {
         files = series.paths
         columns = []
@@ -64,11 +65,11 @@ public struct DriftMatrix: Sendable {
         differs = false
         guard series.paths.count >= 2 else { return }
         var columnIndex: [DriftColumn: Int] = [:]
-        var (previous, second) = try CheckpointComparison.openPair(series.paths[0], series.paths[1], architecture: architecture)
+        var (previous, second) = try CheckpointComparison.openPair(series.paths[0], series.paths[1], architecture: architecture, limits: limits)
         // Weights-only files in the series take the given architecture, or the first one found.
         let shared = try architecture ?? previous.model.map { _ in try Architecture(checkpoint: previous) } ?? Architecture(checkpoint: second)
         for step in 0..<(series.paths.count - 1) {
-            let next = step == 0 ? second : try KerasCheckpoint(path: series.paths[step + 1], architecture: shared)
+            let next = step == 0 ? second : try KerasCheckpoint(path: series.paths[step + 1], limits: limits, architecture: shared)
             let comparison = try CheckpointComparison(previous, next, tolerance: tolerance, includeOptimizer: includeOptimizer)
             var row: [Int: Double?] = [:]
             for (column, sums) in Self.columnSums(comparison.tensors) {
