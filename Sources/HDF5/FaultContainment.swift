@@ -8,12 +8,12 @@ import Foundation
 /// at once (nothing else runs, nothing is written). A fault anywhere else goes to the handler
 /// that was there before (the Swift runtime's backtracer), so real bugs still crash loudly.
 ///
-/// Containment also bounds memory while libhdf5 converts variable-length strings: it sizes its
-/// conversion buffer by the length a descriptor in the file claims (up to 2^32 elements) and
-/// zero-fills it, so one flipped length byte costs gigabytes and tens of seconds of page faults
-/// before the read fails. While such a read runs, the process's data limit (`RLIMIT_DATA`) is
-/// lowered to what it uses plus a headroom, so the allocation fails at once and the read ends in
-/// a clean error. The limit is process-wide, which is why this is opt-in: a program turns it on
+/// Containment also bounds memory while libhdf5 reads data: it sizes its vlen conversion buffer
+/// by the length a descriptor in the file claims (up to 2^32 elements) and zero-fills it, and some
+/// dataset buffers by the size the storage declares, so one flipped byte costs gigabytes and tens
+/// of seconds of page faults before the read fails. While such a read runs, the process's data
+/// limit (`RLIMIT_DATA`) is lowered to what it uses plus a headroom (128 MiB for strings, 256 MiB
+/// for datasets), so the allocation fails at once and the read ends in a clean error. The limit is process-wide, which is why this is opt-in: a program turns it on
 /// only when nothing else allocates while it reads a checkpoint (the command-line tool).
 public enum LibraryFaults {
     /// Installs the handlers (once; later calls only change the message and exit code).

@@ -105,11 +105,20 @@ public final class HDF5Dataset: @unchecked Sendable {
         if count == 0 { return [] }
         return try withLibrary {
             var values = [T](repeating: 0, count: count)
-            let status = values.withUnsafeMutableBytes {
-                H5Dread(identifier, memoryType(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress)
-            }
-            guard status >= 0 else {
-                throw HDF5Error(file: file.path, object: path, message: "cannot read data; the file may be truncated (\(takeLibraryErrorMessage()))")
+            // libhdf5 sizes some buffers by what the storage declares, not by the dataspace (a
+            // fuzzed layout claiming 2 GB took 4.6 s to fail): under containment, the read gets
+            // 256 MiB beyond the values already allocated.
+            try withDataHeadroom(256 << 20) { capped in
+                let status = values.withUnsafeMutableBytes {
+                    H5Dread(identifier, memoryType(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress)
+                }
+                guard status >= 0 else {
+                    let reason = takeLibraryErrorMessage()
+                    if capped, reason.contains("alloc") {
+                        throw HDF5Error(file: file.path, object: path, message: "the file is damaged: reading it would take more than 256 MiB beyond its \(count) values (\(reason))")
+                    }
+                    throw HDF5Error(file: file.path, object: path, message: "cannot read data; the file may be truncated (\(reason))")
+                }
             }
             return values
         }
