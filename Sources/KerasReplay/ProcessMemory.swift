@@ -9,7 +9,8 @@ public enum ProcessMemory {
     /// autoencoder's time at batch 32 and 256 here. This keeps freed memory for reuse instead
     /// (`mallopt`: mmap threshold 32 MiB, its maximum; trim threshold 512 MiB), as onnxruntime
     /// keeps its own arena. Process-wide, so the library never does it by itself; `keras-replay
-    /// predict` and `bench` do. Returns whether glibc took both settings (false elsewhere).
+    /// predict` and `bench` do. Returns whether the allocator took both settings (glibc's does;
+    /// AddressSanitizer's, for one, does not).
     @discardableResult
     public static func keepFreedMemoryForReuse() -> Bool {
         #if os(Linux)
