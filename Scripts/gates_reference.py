@@ -40,6 +40,7 @@ from keras_generation import GEN, LEGACY, keras  # noqa: E402  (sets the backend
 
 import numpy as np  # noqa: E402
 import h5py  # noqa: E402
+from keras_attributes import read_str_list  # noqa: E402
 
 ALL4 = ["seed_stateful", "seed_lstm8_tanh_sigmoid", "seed_lstm8_tanh_relu", "seed_hard_sigmoid", "seed_autoencoder_small"]
 MODERN_ONLY = ["gru_reset_after", "gru_reset_before", "simple_rnn", "bidirectional_gru", "lstm_go_backwards",
@@ -50,25 +51,6 @@ TOL = 1e-5
 
 
 # ---------------------------------------------------------------- h5 reading
-def read_str_list(attrs, name):
-    chunks = []
-    if name in attrs:
-        chunks.append(attrs[name])
-    else:
-        i = 0
-        while "%s%d" % (name, i) in attrs:
-            chunks.append(attrs["%s%d" % (name, i)])
-            i += 1
-    out = []
-    for c in chunks:
-        arr = np.asarray(c)
-        if arr.dtype.kind == "f":
-            continue
-        for v in arr.reshape(-1):
-            out.append(v.decode("utf8") if isinstance(v, bytes) else str(v))
-    return out
-
-
 def attr_str(attrs, name):
     v = attrs[name]
     return v.decode("utf8") if isinstance(v, bytes) else str(v)

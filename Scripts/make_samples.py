@@ -26,6 +26,7 @@ from keras_generation import TF_KERAS as GEN_ENV_TF_KERAS  # noqa: E402
 
 import numpy as np  # noqa: E402
 import h5py  # noqa: E402
+from keras_attributes import read_str_list  # noqa: E402
 
 if GEN_ENV_TF_KERAS:
     import tensorflow as tf  # noqa: E402,F401
@@ -225,26 +226,6 @@ def attr_encoding(attrs, name):
     if dt.kind == "O":
         return "vlen"
     return "non-string:" + dt.str
-
-
-def read_str_list(attrs, name):
-    """Read a possibly chunked (name0, name1, ...) string-list attribute."""
-    chunks = []
-    if name in attrs:
-        chunks.append(attrs[name])
-    else:
-        i = 0
-        while "%s%d" % (name, i) in attrs:
-            chunks.append(attrs["%s%d" % (name, i)])
-            i += 1
-    out = []
-    for c in chunks:
-        arr = np.asarray(c)
-        if arr.dtype.kind == "f":  # empty float64 array for layers without weights
-            continue
-        for v in arr.reshape(-1):
-            out.append(v.decode("utf8") if isinstance(v, bytes) else str(v))
-    return out
 
 
 def chunked_names(attrs):
