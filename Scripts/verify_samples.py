@@ -15,22 +15,7 @@ import sys
 import h5py
 import numpy as np
 
-
-def names(attrs, key):
-    if key in attrs:
-        chunks = [attrs[key]]
-    else:
-        chunks, i = [], 0
-        while "%s%d" % (key, i) in attrs:
-            chunks.append(attrs["%s%d" % (key, i)])
-            i += 1
-    out = []
-    for c in chunks:
-        a = np.asarray(c)
-        if a.dtype.kind == "f":
-            continue
-        out += [v.decode() if isinstance(v, bytes) else str(v) for v in a.reshape(-1)]
-    return out
+from keras_attributes import read_str_list as names
 
 
 def check_h5(path, weights_only=False):
