@@ -10,15 +10,6 @@ struct BadCheckpointTests {
         SampleCatalog.root.appendingPathComponent("bad").appendingPathComponent(name).path
     }
 
-    func failure(_ path: String) -> String? {
-        do {
-            _ = try KerasCheckpoint(path: path)
-            return nil
-        } catch {
-            return "\(error)"
-        }
-    }
-
     @Test("each broken file is refused with one line that says what is wrong", arguments: [
         ("/no/such/checkpoint.h5", ["no such file"]),
         ("not_hdf5.h5", ["not an HDF5 file"]),

@@ -10,15 +10,6 @@ struct HostileCheckpointTests {
     static let corpus = SampleCatalog.root.appendingPathComponent("fuzz-corpus")
     static let source = SampleCatalog.root.appendingPathComponent("keras3/seed_lstm8_tanh_sigmoid/model.h5")
 
-    func failure(_ path: String) -> String? {
-        do {
-            _ = try KerasCheckpoint(path: path)
-            return nil
-        } catch {
-            return "\(error)"
-        }
-    }
-
     @Test("units that are negative, zero or absurd are refused, not turned into a trapping range", arguments: [
         "config_units_negative.h5", "config_units_zero.h5", "config_units_2pow62.h5", "config_units_1e308.h5",
     ])
