@@ -14,6 +14,8 @@ VENVS="${KERAS_REPLAY_VENVS:-$HOME/.cache/keras-replay/venvs}"
 OUT="${SAMPLES_OUT:-$ROOT/SampleCheckpoints}"
 LOGS="${SAMPLES_LOGS:-$VENVS/logs}"
 mkdir -p "$OUT" "$LOGS"
+# shellcheck source=Scripts/generation-python.sh
+. "$HERE/generation-python.sh"
 
 gens=("$@")
 [ ${#gens[@]} -gt 0 ] || gens=(keras3 tf-keras keras2.2.4 keras1.2.2)
@@ -21,18 +23,7 @@ gens=("$@")
 run() {
   local gen="$1"; shift
   local py
-  case "$gen" in
-    keras3)     py="$VENVS/modern/bin/python" ;;
-    tf-keras)   py="$VENVS/modern/bin/python"; export TF_USE_LEGACY_KERAS=1 ;;
-    keras2.2.4) py="$VENVS/keras2/bin/python" ;;
-    keras1.2.2) py="$VENVS/keras1/bin/python" ;;
-    *) echo "unknown generation $gen" >&2; return 2 ;;
-  esac
-  [ -x "$py" ] || { echo "missing venv for $gen: run Scripts/make-venvs.sh" >&2; return 2; }
-  if [ "$gen" = keras1.2.2 ] || [ "$gen" = keras2.2.4 ]; then
-    export KERAS_BACKEND=theano
-    export THEANO_FLAGS="blas.ldflags=,cxx=,device=cpu,floatX=float32"
-  fi
+  generation_python "$gen" || return 2
   # shellcheck disable=SC2086
   PYTHONHASHSEED=0 "$py" "$HERE/make_samples.py" --out "$OUT" ${MAKE_SAMPLES_ARGS:-}
 }
