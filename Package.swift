@@ -18,13 +18,14 @@ let engineUsesHardwareFMA: Bool = {
     #endif
 }()
 
-// Data flows one way: file (CHDF5, HDF5) → checkpoint (KerasCheckpoint) → model (ReplayEngine,
-// assembled by KerasReplay) → outputs (NumPyFiles, the CLI).
+// Data flows one way: file (CHDF5, HDF5) → checkpoint (KerasCheckpoint, with the layer knowledge
+// of KerasLayers) → model (ReplayEngine layers built by KerasLayers, assembled by KerasReplay)
+// → outputs (NumPyFiles, the CLI).
 let package = Package(
     name: "KerasReplay",
     platforms: [.macOS(.v14)],
     products: [
-        .library(name: "KerasReplay", targets: ["KerasReplay", "KerasCheckpoint", "ReplayEngine", "HDF5", "NumPyFiles"]),
+        .library(name: "KerasReplay", targets: ["KerasReplay", "KerasLayers", "KerasCheckpoint", "ReplayEngine", "HDF5", "NumPyFiles"]),
         .executable(name: "keras-replay", targets: ["KerasReplayCLI"]),
         .executable(name: "keras-replay-fuzz", targets: ["KerasReplayFuzz"]),
     ],
@@ -43,7 +44,7 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         // NumPy .npy / .npz reading and writing.
         .target(name: "NumPyFiles", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        // Keras checkpoints: formats, model configs, weight binding with roles and gate blocks.
+        // Keras checkpoints: formats, model configs, stored weights; binds them through a LayerCatalog.
         .target(name: "KerasCheckpoint", dependencies: ["HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Tensors, kernels, layers, graph. Pure Swift, no BLAS, no Keras file knowledge.
         .target(
@@ -51,8 +52,11 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
                 + (engineUsesHardwareFMA ? [.unsafeFlags(["-target-cpu", "haswell"]), .define("REPLAY_HARDWARE_FMA")] : [])
         ),
+        // What each Keras layer family means, one adapter file per family: class names of every
+        // generation, config and weight roles, output shapes, and the engine layer that replays it.
+        .target(name: "KerasLayers", dependencies: ["HDF5", "KerasCheckpoint", "ReplayEngine"]),
         // The library facade: checkpoint → engine model, predict, gate traces, checkpoint diffs.
-        .target(name: "KerasReplay", dependencies: ["HDF5", "KerasCheckpoint", "ReplayEngine", "NumPyFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "KerasReplay", dependencies: ["HDF5", "KerasCheckpoint", "KerasLayers", "ReplayEngine", "NumPyFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(
             name: "KerasReplayCLI",
             dependencies: ["KerasReplay", "KerasCheckpoint", "NumPyFiles", "ReplayEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -63,7 +67,7 @@ let package = Package(
         // Finds the checkpoints real Keras wrote in SampleCheckpoints/, for the tests.
         .target(name: "SampleCatalog", dependencies: ["NumPyFiles"], path: "Tests/SampleCatalog"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "SampleCatalog"]),
-        .testTarget(name: "KerasCheckpointTests", dependencies: ["KerasCheckpoint", "SampleCatalog"]),
+        .testTarget(name: "KerasCheckpointTests", dependencies: ["KerasCheckpoint", "KerasLayers", "SampleCatalog"]),
         .testTarget(name: "ReplayEngineTests", dependencies: ["ReplayEngine"]),
         .testTarget(name: "KerasReplayTests", dependencies: ["KerasReplay", "NumPyFiles", "SampleCatalog", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Runs the built keras-replay executable as a user would.

@@ -35,11 +35,13 @@ public struct CheckpointSummary: Sendable, Encodable {
         public var activations: [String: String]
         /// Units, return_sequences, stateful, merge_mode ... as configured.
         public var settings: [String: String]
+        /// Facts worth a line of their own (e.g. a call saved with `training: true`).
+        public var notes: [String]
         public var parameters: Int
         public var weights: [Weight]
 
         enum CodingKeys: String, CodingKey {
-            case name, className = "class_name", outputShapes = "output_shapes", activations, settings, parameters, weights
+            case name, className = "class_name", outputShapes = "output_shapes", activations, settings, notes, parameters, weights
         }
     }
 
@@ -90,7 +92,7 @@ public struct CheckpointSummary: Sendable, Encodable {
             let stored = weightsByLayer[name]
             var weights: [Weight] = []
             for bound in stored?.bound ?? [] {
-                var weight = Self.weight(bound, layer: description, version: version)
+                var weight = Self.weight(bound)
                 if scanningData {
                     let values = try checkpoint.tensorData(for: bound)
                     weight.nanCount = values.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
@@ -98,61 +100,21 @@ public struct CheckpointSummary: Sendable, Encodable {
                 }
                 weights.append(weight)
             }
+            let details = checkpoint.layerDetails[name] ?? LayerDetails()
             var activations: [String: String] = [:]
-            if let description {
-                for (key, value) in LayerActivations.of(description, version: version) { activations[key] = value }
-            }
+            for (key, value) in details.activations { activations[key] = value }
             layers.append(Layer(name: name, className: description?.className ?? stored?.className,
                                 outputShapes: checkpoint.outputShapes[name], activations: activations,
-                                settings: description.map(Self.settings) ?? [:],
+                                settings: details.settings, notes: details.notes,
                                 parameters: stored?.parameterCount ?? 0, weights: weights))
         }
         self.layers = layers
     }
 
-    static func settings(_ layer: LayerDescription) -> [String: String] {
-        var result: [String: String] = [:]
-        let keys = ["units", "output_dim", "return_sequences", "return_state", "go_backwards", "stateful", "merge_mode",
-                    "reset_after", "use_bias", "n", "filters", "kernel_size", "strides", "padding", "dilation_rate",
-                    "mask_zero", "mask_value", "input_dim", "rate", "target_shape", "dims", "axis", "pool_size"]
-        let sources = [layer.config] + (layer.wrappedLayer.map { [$0.config] } ?? [])
-        for config in sources {
-            for key in keys {
-                guard let value = config[key], result[key] == nil else { continue }
-                result[key] = value.string ?? value.jsonText
-            }
-        }
-        if let inner = layer.wrappedLayer { result["layer"] = inner.className }
-        return result
-    }
-
-    static func weight(_ weight: BoundWeight, layer: LayerDescription?, version: KerasVersion?) -> Weight {
-        var meaning: String?
-        if !weight.gates.isEmpty, let units = weight.gates.first.map({ $0.columns.count }) {
-            let gates = weight.gates.count
-            switch weight.role {
-            case .kernel where weight.shape.count == 2:
-                meaning = "\(weight.shape[0]) inputs x \(gates) gates x \(units) units"
-            case .recurrentKernel where weight.shape.count == 2:
-                meaning = "\(weight.shape[0]) units x \(gates) gates x \(units) units"
-            case .bias where weight.shape.count == 2:
-                meaning = "[input bias, recurrent bias] x \(gates) gates x \(units) units"
-            case .bias:
-                meaning = "\(gates) gates x \(units) units"
-            default: break
-            }
-        } else if weight.role == .kernel, weight.shape.count == 2, layer?.className == "SimpleRNN" || layer?.wrappedLayer?.className == "SimpleRNN" {
-            meaning = "\(weight.shape[0]) inputs x \(weight.shape[1]) units"
-        } else if weight.role == .kernel, weight.shape.count == 2 {
-            meaning = "\(weight.shape[0]) inputs x \(weight.shape[1]) units"
-        } else if weight.role == .kernel, weight.shape.count == 3 {
-            meaning = "\(weight.shape[0]) taps x \(weight.shape[1]) input channels x \(weight.shape[2]) filters"
-        } else if weight.role == .embeddings, weight.shape.count == 2 {
-            meaning = "\(weight.shape[0]) tokens x \(weight.shape[1]) dimensions"
-        }
-        return Weight(name: weight.sources[0].storedName, role: "\(weight.role)", direction: weight.direction?.rawValue,
-                      dtype: weight.elementType.description, shape: weight.shape, meaning: meaning,
-                      gates: weight.gates.map { GateColumns(gate: $0.gate.rawValue, start: $0.columns.lowerBound, end: $0.columns.upperBound) },
-                      storedAs: weight.sources.map(\.storedName))
+    static func weight(_ weight: BoundWeight) -> Weight {
+        Weight(name: weight.sources[0].storedName, role: "\(weight.role)", direction: weight.direction?.rawValue,
+               dtype: weight.elementType.description, shape: weight.shape, meaning: weight.meaning,
+               gates: weight.gates.map { GateColumns(gate: $0.gate.rawValue, start: $0.columns.lowerBound, end: $0.columns.upperBound) },
+               storedAs: weight.sources.map(\.storedName))
     }
 }

@@ -37,7 +37,11 @@ public final class KerasCheckpoint: @unchecked Sendable {
     /// Every layer in `layer_names` order with its datasets and bound weights.
     public let layers: [LayerWeights]
     /// Output shapes from the config (see `ShapeInference`).
-    public let outputShapes: [String: [[Int?]]]
+    public let outputShapes: [String: [TensorShape]]
+    /// Activations, settings and notes of every layer of the architecture, for `inspect`.
+    public let layerDetails: [String: LayerDetails]
+    /// The layer knowledge the file was read with.
+    public let catalog: any LayerCatalog
     /// How the string attributes were stored (`model_config`, `layer_names`).
     public let stringEncodings: [String: StringEncoding]
     /// Attributes that Keras split because they exceeded 64 KiB (`layer_names` → `layer_names0`, ...).
@@ -53,10 +57,13 @@ public final class KerasCheckpoint: @unchecked Sendable {
 
     /// Opens and reads the metadata of the checkpoint at `path`: a legacy `.h5`/`.hdf5` (full model
     /// or Keras 2 `save_weights`), a Keras 3 `.weights.h5`, or a Keras 3 `.keras` archive.
-    /// - Parameter architecture: the model for a weights-only file (from `model.to_json()` or another checkpoint).
+    /// - Parameters:
+    ///   - architecture: the model for a weights-only file (from `model.to_json()` or another checkpoint).
+    ///   - catalog: what each layer class stores and means (`KerasLayerCatalog.standard`).
     /// - Throws: `CheckpointError` with one line naming the file, the layer and what was wrong.
-    public init(path: String, limits: ReadLimits = .standard, architecture: Architecture? = nil) throws {
+    public init(path: String, limits: ReadLimits = .standard, architecture: Architecture? = nil, catalog: any LayerCatalog) throws {
         self.path = path
+        self.catalog = catalog
         do {
             var encodings: [String: StringEncoding] = [:]
             var chunked: [String] = []
@@ -70,7 +77,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
                 model = try Self.parseModel(archive.configText, file: path)
                 version = archive.kerasVersion ?? KerasVersion("3")
                 format = .kerasArchive
-                stored = try NativeLayout.layers(in: file.root(), model: model!, file: path)
+                stored = try NativeLayout.layers(in: file.root(), model: model!, catalog: catalog, file: path)
             } else {
                 file = try HDF5File(path: path, limits: limits)
                 let root = try file.root()
@@ -81,7 +88,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
                     }
                     model = architecture.model
                     version = architecture.version ?? KerasVersion("3")
-                    stored = try NativeLayout.layers(in: root, model: architecture.model, file: path)
+                    stored = try NativeLayout.layers(in: root, model: architecture.model, catalog: catalog, file: path)
                 } else {
                     let legacy = try LegacyLayout(root: root, file: path)
                     encodings = legacy.stringEncodings
@@ -99,7 +106,12 @@ public final class KerasCheckpoint: @unchecked Sendable {
             }
             kerasVersion = version
             self.model = model
-            let shapes = model.map(ShapeInference.outputShapes(of:)) ?? [:]
+            let shapes: [String: [TensorShape]]
+            do {
+                shapes = try model.map { try ShapeInference.outputShapes(of: $0, version: version, catalog: catalog) } ?? [:]
+            } catch let error as LayerError {
+                throw CheckpointError(file: path, message: error.description)
+            }
             outputShapes = shapes
 
             var layers: [LayerWeights] = []
@@ -108,28 +120,39 @@ public final class KerasCheckpoint: @unchecked Sendable {
                 if model != nil, description == nil, !entries.isEmpty {
                     throw CheckpointError(file: path, message: "layer '\(layerName)': has weights in the file but is not in the model's architecture")
                 }
-                let inputShape = description?.inboundNodes.first?.tensorArguments.first.flatMap { shapes[$0.layer]?[safe: $0.tensor] }
-                let bound: [BoundWeight]
-                do {
-                    bound = try WeightBinder.bind(layerName: layerName, className: description?.className, config: description?.config,
-                                                  entries: entries, inputShape: inputShape, version: version)
-                } catch let error as WeightBinder.Failure {
-                    throw CheckpointError(file: path, message: error.message)
+                var bound = entries.map { BoundWeight(stored: $0, role: WeightRole(storedName: $0.storedName)) }
+                if let description, let reading = catalog.reading(description.className) {
+                    let inputShapes = description.inboundNodes.first.map { node in
+                        node.tensorArguments.map { shapes[$0.layer]?[safe: $0.tensor] ?? nil }
+                    }
+                    let known = inputShapes.flatMap { $0.contains { $0 == nil } ? nil : $0.map { $0! } }
+                    let context = LayerContext(version: version, catalog: catalog, layer: description)
+                    do {
+                        bound = try reading.bindWeights(entries, of: description, inputShapes: known, in: context)
+                    } catch let error as LayerError {
+                        throw CheckpointError(file: path, message: error.description)
+                    }
                 }
                 layers.append(LayerWeights(layerName: layerName, className: description?.className, entries: entries, bound: bound))
             }
+            var details: [String: LayerDetails] = [:]
             if let model {
                 // Every layer the config says has weights must have them in the file.
-                let storedNames = Set(layers.map(\.layerName))
-                for layer in model.layers where Self.layerClassesWithWeights.contains(layer.className) && !storedNames.contains(layer.name) {
-                    throw CheckpointError(file: path, message: "layer '\(layer.name)' (\(layer.className)): expected weights in the file, found no group for it")
-                }
-                for weights in layers where weights.entries.isEmpty {
-                    if let className = weights.className, Self.layerClassesWithWeights.contains(className) {
-                        throw CheckpointError(file: path, message: "layer '\(weights.layerName)' (\(className)): expected weight datasets, found none")
+                let storedByName = Dictionary(layers.map { ($0.layerName, $0) }, uniquingKeysWith: { first, _ in first })
+                for layer in model.layers {
+                    let reading = catalog.reading(layer.className) ?? UnknownLayer()
+                    let context = LayerContext(version: version, catalog: catalog, layer: layer)
+                    details[layer.name] = reading.details(of: layer, in: context)
+                    guard reading.storesWeights(layer, in: context) else { continue }
+                    guard let stored = storedByName[layer.name] else {
+                        throw CheckpointError(file: path, message: "layer '\(layer.name)' (\(layer.className)): expected weights in the file, found no group for it")
+                    }
+                    if stored.entries.isEmpty {
+                        throw CheckpointError(file: path, message: "layer '\(layer.name)' (\(layer.className)): expected weight datasets, found none")
                     }
                 }
             }
+            layerDetails = details
             self.layers = layers
             stringEncodings = encodings
             chunkedAttributes = chunked
@@ -156,12 +179,6 @@ public final class KerasCheckpoint: @unchecked Sendable {
             throw CheckpointError(file: file, message: error.message)
         }
     }
-
-    /// Layer classes that always have weights; a checkpoint that lacks them is broken.
-    static let layerClassesWithWeights: Set<String> = [
-        "Dense", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "Embedding", "Conv1D", "Convolution1D",
-        "BatchNormalization", "LayerNormalization",
-    ]
 
     /// Reads the data of a bound weight as float32 in its Keras 2/3 shape (joining Keras 1's per-gate arrays).
     public func tensorData(for weight: BoundWeight) throws -> [Float] {

@@ -11,7 +11,7 @@ enum NativeLayout {
 
     /// The datasets of each layer of `model`, in Keras 2 weight order (a layer's own variables,
     /// then its cell, forward then backward sublayer, wrapped layer).
-    static func layers(in root: HDF5Group, model: ModelDescription, file: String) throws -> [(name: String, entries: [WeightEntry])] {
+    static func layers(in root: HDF5Group, model: ModelDescription, catalog: any LayerCatalog, file: String) throws -> [(name: String, entries: [WeightEntry])] {
         guard (try? root.kind(of: "layers")) == .group else {
             throw CheckpointError(file: file, message: "expected a Keras 3 'layers' group, found none")
         }
@@ -25,7 +25,7 @@ enum NativeLayout {
         // with a counter for repeats, in the order of the model's layers.
         if pathByLayer.isEmpty {
             var used: [String: Int] = [:]
-            for layer in model.layers where !isOperation(layer) {
+            for layer in model.layers where catalog.reading(layer.className)?.isOperation != true {
                 if model.isSequential && layer.className == "InputLayer" { continue }
                 let base = snakeCase(layer.className)
                 let path: String
@@ -37,7 +37,8 @@ enum NativeLayout {
         for layer in model.layers {
             guard let path = pathByLayer[layer.name] else { continue }
             var entries: [WeightEntry] = []
-            try collect(layersGroup, path, layer: layer.name, file: file, into: &entries, depth: 0)
+            let order = (catalog.reading(layer.className)?.nativeSublayerOrder ?? []) + childOrder
+            try collect(layersGroup, path, layer: layer.name, order: order, file: file, into: &entries, depth: 0)
             result.append((layer.name, entries))
         }
         let known = Set(model.layers.map(\.name))
@@ -47,10 +48,12 @@ enum NativeLayout {
         return result
     }
 
-    /// Child groups in Keras' weight order; others follow alphabetically.
+    /// Child groups in Keras' weight order for the wrappers every family shares (after the
+    /// layer's own `nativeSublayerOrder`); others follow alphabetically.
     static let childOrder = ["cell", "forward_layer", "backward_layer", "layer"]
 
-    private static func collect(_ base: HDF5Group, _ path: String, layer: String, file: String, into entries: inout [WeightEntry], depth: Int) throws {
+    private static func collect(_ base: HDF5Group, _ path: String, layer: String, order: [String], file: String,
+                                into entries: inout [WeightEntry], depth: Int) throws {
         guard depth < 8 else {
             throw CheckpointError(file: file, message: "layer '\(layer)': layers/\(path) is nested deeper than any Keras layer")
         }
@@ -66,17 +69,12 @@ enum NativeLayout {
             }
         }
         let subgroups = children.filter { $0 != "vars" }.sorted { lhs, rhs in
-            let left = childOrder.firstIndex(of: lhs) ?? childOrder.count, right = childOrder.firstIndex(of: rhs) ?? childOrder.count
+            let left = order.firstIndex(of: lhs) ?? order.count, right = order.firstIndex(of: rhs) ?? order.count
             return left != right ? left < right : lhs < rhs
         }
         for child in subgroups where (try? group.kind(of: child)) == .group {
-            try collect(base, "\(path)/\(child)", layer: layer, file: file, into: &entries, depth: depth + 1)
+            try collect(base, "\(path)/\(child)", layer: layer, order: order, file: file, into: &entries, depth: depth + 1)
         }
-    }
-
-    /// Keras 3 operation nodes (`NotEqual`, `Any`) appear among the layers of a config but hold no state.
-    static func isOperation(_ layer: LayerDescription) -> Bool {
-        ["NotEqual", "Any", "All", "Equal", "Cast"].contains(layer.className)
     }
 
     /// Keras' `naming.to_snake_case`: `TimeDistributed` → `time_distributed`, `LSTM` → `lstm`.

@@ -33,6 +33,26 @@ public enum WeightRole: Sendable, Hashable, CustomStringConvertible {
         case .other(let name): return name
         }
     }
+
+    /// The role a stored name states: `lstm_1/kernel:0` → kernel; Keras 1's `dense_1_W` → kernel;
+    /// anything else keeps its own name (`alpha`, `query/kernel`).
+    public init(storedName: String) {
+        var tail = String(storedName.split(separator: "/").last ?? Substring(storedName))
+        if let colon = tail.lastIndex(of: ":") { tail = String(tail[..<colon]) }
+        switch tail {
+        case "kernel", "W": self = .kernel
+        case "recurrent_kernel", "U": self = .recurrentKernel
+        case "bias", "b": self = .bias
+        case "embeddings": self = .embeddings
+        case "gamma": self = .gamma
+        case "beta": self = .beta
+        case "moving_mean": self = .movingMean
+        case "moving_variance": self = .movingVariance
+        default:
+            if tail.hasSuffix("_W") { self = .kernel } else if tail.hasSuffix("_U") { self = .recurrentKernel }
+            else if tail.hasSuffix("_b") { self = .bias } else { self = .other(tail) }
+        }
+    }
 }
 
 /// The direction of a Bidirectional layer's sublayer.
@@ -63,6 +83,11 @@ public enum Gate: String, Sendable, Hashable, CaseIterable {
 public struct GateBlock: Sendable, Equatable {
     public var gate: Gate
     public var columns: Range<Int>
+
+    public init(gate: Gate, columns: Range<Int>) {
+        self.gate = gate
+        self.columns = columns
+    }
 }
 
 /// How the datasets of a weight make one tensor.
@@ -86,6 +111,26 @@ public struct BoundWeight: Sendable, Equatable {
     public var assembly: WeightAssembly
     /// Gate column blocks for recurrent kernels, recurrent kernels and biases; empty otherwise.
     public var gates: [GateBlock]
+    /// What the axes are, in the layer's own terms: `100 inputs x 4 gates x 20 units`,
+    /// `3 taps x 16 input channels x 32 filters`; nil when nothing more than the shape is known.
+    public var meaning: String?
+
+    public init(role: WeightRole, direction: Direction? = nil, shape: [Int], elementType: ElementType, sources: [WeightEntry],
+                assembly: WeightAssembly = .single, gates: [GateBlock] = [], meaning: String? = nil) {
+        self.role = role
+        self.direction = direction
+        self.shape = shape
+        self.elementType = elementType
+        self.sources = sources
+        self.assembly = assembly
+        self.gates = gates
+        self.meaning = meaning
+    }
+
+    /// One stored array as it is.
+    public init(stored entry: WeightEntry, role: WeightRole, gates: [GateBlock] = [], meaning: String? = nil) {
+        self.init(role: role, shape: entry.shape, elementType: entry.elementType, sources: [entry], gates: gates, meaning: meaning)
+    }
 
     public var count: Int { shape.reduce(1, *) }
 

@@ -1,11 +1,13 @@
 import KerasCheckpoint
+import KerasLayers
 import ReplayEngine
 
 /// Turns a model description and its bound weights into an engine graph: one engine layer per
-/// Keras layer, one graph node per call of it, in dependency order.
+/// Keras layer (built by its adapter), one graph node per call of it, in dependency order.
 struct GraphAssembler {
     let checkpoint: KerasCheckpoint
     let model: ModelDescription
+    let catalog: KerasLayerCatalog
 
     struct Assembled {
         var graph: Graph
@@ -19,10 +21,9 @@ struct GraphAssembler {
     }
 
     func assemble() throws -> Assembled {
-        let factory = LayerFactory(checkpoint: checkpoint)
         var inputs: [GraphInput] = []
-        var sources: [TensorReference: TensorSource] = [:]
-        var stateful = false
+        // Graph node of each call `[layer, node]`; model inputs are their input layer's call 0.
+        var calls: [String: [Int: TensorSource]] = [:]
 
         for reference in model.inputs {
             guard let layer = model.layer(named: reference.layer), layer.className == "InputLayer" else {
@@ -31,8 +32,15 @@ struct GraphAssembler {
             guard let shape = ShapeInference.declaredInputShape(layer.config), !shape.isEmpty else {
                 throw fail("input layer '\(layer.name)': expected a declared input shape, found none")
             }
-            sources[TensorReference(layer: layer.name)] = .input(inputs.count)
+            calls[layer.name, default: [:]][0] = .input(inputs.count)
             inputs.append(GraphInput(name: layer.name, shape: Array(shape.dropFirst()), batchSize: shape[0]))
+        }
+        func source(_ reference: TensorReference) -> TensorSource? {
+            switch calls[reference.layer]?[reference.node] {
+            case .input(let index)? where reference.tensor == 0: return .input(index)
+            case .node(let index, _)?: return .node(index, output: reference.tensor)
+            default: return nil
+            }
         }
 
         // Each call of a layer becomes a node once all the tensors it reads exist.
@@ -42,13 +50,14 @@ struct GraphAssembler {
             for (index, node) in layer.inboundNodes.enumerated() { pending.append(PendingCall(layer: layer, nodeIndex: index, node: node)) }
         }
         var engineLayers: [String: any Layer] = [:]
+        var nonFinite: [NonFiniteWeight] = []
         var nodes: [GraphNode] = []
         while !pending.isEmpty {
             guard let position = pending.firstIndex(where: { call in
-                call.node.tensorArguments.allSatisfy { sources[$0] != nil } && (call.node.mask.map { sources[$0] != nil } ?? true)
+                call.node.tensorArguments.allSatisfy { source($0) != nil } && (call.node.mask.map { source($0) != nil } ?? true)
             }) else {
                 let stuck = pending[0]
-                let missing = stuck.node.tensorArguments.first { sources[$0] == nil }
+                let missing = stuck.node.tensorArguments.first { source($0) == nil }
                 throw fail("layer '\(stuck.layer.name)' (\(stuck.layer.className)): reads \(missing.map(\.description) ?? "a tensor") which no layer produces (or the graph has a cycle)")
             }
             let call = pending.remove(at: position)
@@ -56,32 +65,36 @@ struct GraphAssembler {
             if let existing = engineLayers[call.layer.name] {
                 layer = existing
             } else {
-                layer = try factory.make(call.layer, arguments: call.node.arguments)
+                let built = try build(call.layer, call: call.node)
+                layer = built.layer
+                nonFinite += built.nonFinite
                 engineLayers[call.layer.name] = layer
-                if RecurrentSettings(className: call.layer.wrappedLayer?.className ?? call.layer.className,
-                                     config: call.layer.wrappedLayer?.config ?? call.layer.config, version: checkpoint.kerasVersion)?.stateful == true {
-                    stateful = true
-                }
             }
             let arguments: [NodeArgument] = call.node.arguments.map { argument in
                 switch argument {
-                case .tensor(let reference): return .tensor(sources[reference]!)
+                case .tensor(let reference): return .tensor(source(reference)!)
                 case .constant(let value): return .constant(Float(value.number ?? 0))
                 }
             }
-            let nodeIndex = nodes.count
-            nodes.append(GraphNode(layer: layer, arguments: arguments, mask: call.node.mask.flatMap { sources[$0] }))
-            let outputCount = checkpoint.outputShapes[call.layer.name]?.count ?? 1
-            for tensor in 0..<max(outputCount, 1) {
-                sources[TensorReference(layer: call.layer.name, node: call.nodeIndex, tensor: tensor)] = .node(nodeIndex, output: tensor)
-            }
+            calls[call.layer.name, default: [:]][call.nodeIndex] = .node(nodes.count, output: 0)
+            nodes.append(GraphNode(layer: layer, arguments: arguments, mask: call.node.mask.flatMap(source)))
         }
 
         var outputs: [TensorSource] = []
         for reference in model.outputs {
-            guard let source = sources[reference] else { throw fail("model output \(reference) is not produced by any layer") }
-            outputs.append(source)
+            guard let output = source(reference) else { throw fail("model output \(reference) is not produced by any layer") }
+            outputs.append(output)
         }
+        var sources: [TensorReference: TensorSource] = [:]
+        for (layer, byNode) in calls {
+            for node in byNode.keys {
+                for tensor in 0..<max(checkpoint.outputShapes[layer]?.count ?? 1, 1) {
+                    let reference = TensorReference(layer: layer, node: node, tensor: tensor)
+                    sources[reference] = source(reference)
+                }
+            }
+        }
+        let stateful = engineLayers.values.contains { $0.isStateful }
         let fixedBatch = stateful ? inputs.first?.batchSize : nil
         if stateful && fixedBatch == nil {
             throw fail("a stateful layer needs a fixed batch size (batch_input_shape), and the input layer declares none")
@@ -92,6 +105,22 @@ struct GraphAssembler {
         } catch let error as EngineError {
             throw fail(error.description)
         }
-        return Assembled(graph: graph, layers: engineLayers, sources: sources, nonFiniteWeights: factory.nonFiniteWeights)
+        return Assembled(graph: graph, layers: engineLayers, sources: sources, nonFiniteWeights: nonFinite)
+    }
+
+    /// The engine layer of one Keras layer, from its adapter.
+    func build(_ layer: LayerDescription, call: InboundNode) throws -> (layer: any Layer, nonFinite: [NonFiniteWeight]) {
+        guard let adapter = catalog.adapter(layer.className) else {
+            throw fail("layer '\(layer.name)' (\(layer.className)): is not a layer keras-replay can replay (expected one of the \(catalog.classNames.count) Keras classes README.md lists under Layers)")
+        }
+        do {
+            return try catalog.build(layer, adapter: adapter, call: call, checkpoint: checkpoint)
+        } catch let error as LayerError {
+            throw fail(error.description)
+        } catch let error as EngineError {
+            throw fail(error.description)
+        } catch let error as CheckpointError {
+            throw ReplayError(file: error.file, message: error.message)
+        }
     }
 }

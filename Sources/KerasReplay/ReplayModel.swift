@@ -35,7 +35,8 @@ public final class ReplayModel: @unchecked Sendable {
         guard let model = checkpoint.model else {
             throw ReplayError(file: checkpoint.path, message: "holds weights only, no architecture; give it with --config model.json (what model.to_json() wrote) or --architecture CHECKPOINT")
         }
-        let built = try GraphAssembler(checkpoint: checkpoint, model: model).assemble()
+        let built = try GraphAssembler(checkpoint: checkpoint, model: model,
+                                       catalog: checkpoint.catalog as? KerasLayerCatalog ?? .standard).assemble()
         graph = built.graph
         inputNames = model.inputs.map(\.layer)
         outputNames = model.outputs.map { $0.tensor == 0 ? $0.layer : "\($0.layer)_\($0.tensor)" }

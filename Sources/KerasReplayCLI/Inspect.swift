@@ -63,10 +63,7 @@ enum InspectText {
         lines.append(line(header.map(\.0)))
         for (layer, row) in zip(summary.layers, rows) {
             lines.append(line(row))
-            var details: [String] = []
-            if ["Lambda", "TFOpLambda", "SlicingOpLambda"].contains(layer.className ?? "") {
-                details.append("holds Python code: never run, so predict and gates refuse this model")
-            }
+            var details = layer.notes
             if !layer.activations.isEmpty {
                 details.append(layer.activations.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }

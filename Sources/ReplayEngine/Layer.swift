@@ -25,11 +25,15 @@ public protocol Layer: AnyObject, Sendable {
     func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput
     /// Zeroes recurrent state (Keras `reset_states`); a no-op for stateless layers.
     func resetStates()
+    /// True when the layer carries state from call to call (Keras `stateful=True`), so the
+    /// model must run its fixed batch size.
+    var isStateful: Bool { get }
 }
 
 extension Layer {
     public var kindName: String { String(describing: type(of: self)) }
     public func resetStates() {}
+    public var isStateful: Bool { false }
 
     /// Runs on inputs without masks.
     public func callAsFunction(_ inputs: Tensor...) throws -> LayerOutput {

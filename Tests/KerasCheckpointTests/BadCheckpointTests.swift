@@ -1,5 +1,6 @@
 import Foundation
 import KerasCheckpoint
+import KerasLayers
 import SampleCatalog
 import Testing
 

@@ -1,4 +1,5 @@
 import KerasCheckpoint
+import KerasLayers
 import Testing
 
 @Suite("Config JSON")

@@ -1,5 +1,6 @@
 import HDF5
 import KerasCheckpoint
+import KerasLayers
 import SampleCatalog
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import KerasCheckpoint
+import KerasLayers
 import SampleCatalog
 import Testing
 
@@ -50,7 +51,7 @@ struct ReaderMatchesKerasTests {
         let model = try #require(checkpoint.model)
         for layer in model.layers {
             let cell = layer.wrappedLayer ?? layer
-            guard ["LSTM", "GRU"].contains(cell.className), let units = ShapeInference.units(cell.config) else { continue }
+            guard ["LSTM", "GRU"].contains(cell.className), let units = cell.config["units"]?.int ?? cell.config["output_dim"]?.int else { continue }
             let expectedGates: [Gate] = cell.className == "LSTM" ? Gate.lstmOrder : Gate.gruOrder
             let weights = try #require(checkpoint.layerWeights(named: layer.name)).bound
             let directions: [Direction?] = layer.className == "Bidirectional" ? [.forward, .backward] : [nil]

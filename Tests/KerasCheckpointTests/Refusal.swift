@@ -1,4 +1,5 @@
 import KerasCheckpoint
+import KerasLayers
 
 /// The one-line error opening `path` gives, or nil when the file opens.
 func failure(_ path: String) -> String? {

@@ -176,6 +176,8 @@ public final class Bidirectional: TraceableLayer {
         forward.resetStates()
         backward.resetStates()
     }
+
+    public var isStateful: Bool { forward.stateful }
 }
 
 private struct MergePointers: @unchecked Sendable {
@@ -219,6 +221,7 @@ extension CellDrivenRecurrentLayer {
     }
 
     public func resetStates() { store.reset() }
+    public var isStateful: Bool { options.stateful }
 
     func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult {
         try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,

@@ -25,4 +25,5 @@ public final class TimeDistributed: Layer {
     }
 
     public func resetStates() { inner.resetStates() }
+    public var isStateful: Bool { inner.isStateful }
 }

@@ -1,0 +1,74 @@
+import HDF5
+import ReplayEngine
+import KerasCheckpoint
+
+/// Every Keras layer family keras-replay reads and replays, by class name.
+public struct KerasLayerCatalog: LayerCatalog {
+    /// The adapters of every layer family keras-replay knows. A new family is added here.
+    public static let standard = KerasLayerCatalog(adapters: [
+        InputLayerAdapter(),
+        DenseAdapter(),
+        ActivationAdapter(),
+        RecurrentAdapter(),
+        BidirectionalAdapter(),
+        TimeDistributedAdapter(),
+        EmbeddingAdapter(),
+        MaskingAdapter(),
+        Conv1DAdapter(),
+        Pooling1DAdapter(),
+        GlobalPooling1DAdapter(),
+        BatchNormalizationAdapter(),
+        LayerNormalizationAdapter(),
+        MergeAdapter(),
+        FlattenAdapter(),
+        ReshapeAdapter(),
+        PermuteAdapter(),
+        RepeatVectorAdapter(),
+        InferenceIdentityAdapter(),
+        NotEqualAdapter(),
+        AnyAdapter(),
+        PythonCodeAdapter(),
+    ])
+
+    private let adapters: [String: any LayerAdapter]
+
+    /// - Precondition: no two adapters claim one class name.
+    public init(adapters list: [any LayerAdapter]) {
+        var adapters: [String: any LayerAdapter] = [:]
+        for adapter in list {
+            for name in adapter.classNames {
+                precondition(adapters[name] == nil, "two adapters claim the Keras class \(name)")
+                adapters[name] = adapter
+            }
+        }
+        self.adapters = adapters
+    }
+
+    public func reading(_ className: String) -> (any LayerReading)? { adapters[className] }
+
+    public func adapter(_ className: String) -> (any LayerAdapter)? { adapters[className] }
+
+    /// Every class name known, sorted.
+    public var classNames: [String] { adapters.keys.sorted() }
+}
+
+extension KerasCheckpoint {
+    /// Opens the checkpoint at `path` with every layer family keras-replay knows
+    /// (`KerasLayerCatalog.standard`); see `init(path:limits:architecture:catalog:)`.
+    public convenience init(path: String, limits: ReadLimits = .standard, architecture: Architecture? = nil) throws {
+        try self.init(path: path, limits: limits, architecture: architecture, catalog: KerasLayerCatalog.standard)
+    }
+}
+
+extension KerasLayerCatalog {
+    /// The engine layer for `layer` (first called as `call`), with its weights read from
+    /// `checkpoint`, and the weights found holding NaN or infinity.
+    public func build(_ layer: LayerDescription, adapter: any LayerAdapter, call: InboundNode?,
+                      checkpoint: KerasCheckpoint) throws -> (layer: any Layer, nonFinite: [NonFiniteWeight]) {
+        let weights = WeightSource(checkpoint: checkpoint, layerName: layer.name)
+        let context = BuildContext(layer: layer, version: checkpoint.kerasVersion, engineName: layer.name, call: call,
+                                   direction: nil, weights: weights, catalog: self)
+        let built = try adapter.makeLayer(layer, in: context)
+        return (built, weights.nonFinite)
+    }
+}

@@ -1,0 +1,130 @@
+import KerasCheckpoint
+import ReplayEngine
+
+/// Everything keras-replay knows about one Keras layer family, in one place: the class names of
+/// every generation, how its config and stored weights are read (roles, gate blocks, shape
+/// checks), its output shapes for `inspect`, and how it builds the engine layer that replays it.
+/// The math lives in `ReplayEngine`, which knows nothing of Keras files.
+///
+/// Adding a layer: one adapter file here (a type conforming to `LayerAdapter`, listed in
+/// `KerasLayerCatalog.standard`), one engine file in `Sources/ReplayEngine/Layers`, and samples
+/// written by real Keras (`Scripts/sample_models/`) that the tests replay.
+public protocol LayerAdapter: LayerReading {
+    /// The Keras class names this adapter reads, every generation's spelling
+    /// (`["Conv1D", "Convolution1D"]`).
+    var classNames: [String] { get }
+
+    /// The engine layer for `layer` (one per Keras layer; every call of it runs the same one).
+    func makeLayer(_ layer: LayerDescription, in context: BuildContext) throws -> any Layer
+}
+
+extension LayerAdapter {
+    /// A layer that holds nothing: no weights, and the input shape comes out unchanged.
+    public func sameShape(_ inputs: [TensorShape]) -> [TensorShape]? {
+        inputs.first.map { [$0] }
+    }
+}
+
+/// What building an engine layer needs: the config, the weights (read from the file when
+/// asked for), the file's Keras, and the catalog (for wrappers).
+public struct BuildContext {
+    public let layer: LayerDescription
+    public let config: LayerConfig
+    public let version: KerasVersion?
+    /// The engine layer's name: the Keras name, with `.forward` / `.backward` inside Bidirectional.
+    public let engineName: String
+    /// The call the layer was first built for (its constant arguments: Keras 3 operations).
+    public let call: InboundNode?
+    /// Set while a Bidirectional layer builds one of its directions.
+    public let direction: Direction?
+    let weights: WeightSource
+    let catalog: KerasLayerCatalog
+    /// The outer layer, for messages, while a wrapper builds its inner layer.
+    let outer: LayerDescription?
+
+    init(layer: LayerDescription, version: KerasVersion?, engineName: String, call: InboundNode?, direction: Direction?,
+         weights: WeightSource, catalog: KerasLayerCatalog, outer: LayerDescription? = nil) {
+        self.layer = layer
+        self.version = version
+        self.engineName = engineName
+        self.call = call
+        self.direction = direction
+        self.weights = weights
+        self.catalog = catalog
+        self.outer = outer
+        config = LayerConfig(layer, reportedAs: outer ?? layer)
+    }
+
+    /// `hard_sigmoid` as the file's own Keras computed it (the formula changed in Keras 3).
+    public var hardSigmoid: HardSigmoidVariant { version?.usesKeras3HardSigmoid == true ? .keras3 : .keras2 }
+
+    /// The reading context of this layer (shapes, defaults by version).
+    public var reading: LayerContext { LayerContext(version: version, catalog: catalog, layer: outer ?? layer) }
+
+    /// `layer 'name' (Class): <message>`, naming the outer layer inside a wrapper.
+    public func fail(_ message: String) -> LayerError {
+        let named = outer ?? layer
+        return LayerError(layer: named.name, className: named.className, message: message)
+    }
+
+    /// The weight of `role` (of this context's direction), read from the file; nil when the layer has none.
+    public func tensor(_ role: WeightRole) throws -> Tensor? {
+        try weights.tensor(role, direction: direction)
+    }
+
+    /// The weight of `role`, which the layer cannot do without.
+    public func required(_ role: WeightRole) throws -> Tensor {
+        guard let value = try tensor(role) else {
+            let label = direction.map { "\($0.rawValue) \(role)" } ?? "\(role)"
+            throw fail("expected a \(label) weight, found none in the file")
+        }
+        return value
+    }
+
+    /// The built-in activation named by config `key` (or its Keras 1 `alias`), `fallback` when absent.
+    public func activation(_ key: String, _ aliases: String..., default fallback: String = "linear") throws -> Activation {
+        let name = try config.activationName([key] + aliases) ?? fallback
+        guard let activation = Activation(kerasName: name, hardSigmoid: hardSigmoid) else {
+            throw fail("activation '\(name)' is not a built-in Keras activation this tool knows")
+        }
+        return activation
+    }
+
+    /// Builds a wrapped layer (TimeDistributed's, Bidirectional's directions) with this layer's weights.
+    public func build(inner: LayerDescription, direction: Direction? = nil) throws -> any Layer {
+        guard let adapter = catalog.adapter(inner.className) else {
+            throw fail("wraps \(inner.className), which is not a layer keras-replay can replay")
+        }
+        let name = direction.map { "\(engineName).\($0.rawValue)" } ?? engineName
+        let context = BuildContext(layer: inner, version: version, engineName: name, call: nil, direction: direction,
+                                   weights: weights, catalog: catalog, outer: outer ?? layer)
+        return try adapter.makeLayer(inner, in: context)
+    }
+
+    /// The plain numbers among the call's arguments (Keras 3 operations such as `NotEqual(x, 0.0)`).
+    public var constantArguments: [JSONValue] {
+        (call?.arguments ?? []).compactMap { if case .constant(let value) = $0 { return value } else { return nil } }
+    }
+}
+
+/// Reads a layer's weights from the checkpoint on request, noting NaN and infinite values.
+final class WeightSource {
+    let checkpoint: KerasCheckpoint
+    let layerName: String
+    let bound: [BoundWeight]
+    private(set) var nonFinite: [NonFiniteWeight] = []
+
+    init(checkpoint: KerasCheckpoint, layerName: String) {
+        self.checkpoint = checkpoint
+        self.layerName = layerName
+        bound = checkpoint.layerWeights(named: layerName)?.bound ?? []
+    }
+
+    func tensor(_ role: WeightRole, direction: Direction?) throws -> Tensor? {
+        guard let weight = bound.first(where: { $0.role == role && $0.direction == direction }) else { return nil }
+        let data = try checkpoint.tensorData(for: weight)
+        if let found = NonFiniteWeight(layer: layerName, weight: weight.label, values: data) { nonFinite.append(found) }
+        return Tensor(shape: weight.shape, scalars: data)
+    }
+}
+
