@@ -122,12 +122,15 @@ public final class KerasCheckpoint: @unchecked Sendable {
                 }
                 var bound = entries.map { BoundWeight(stored: $0, role: WeightRole(storedName: $0.storedName)) }
                 if let description, let reading = catalog.reading(description.className) {
-                    let inputShapes = description.inboundNodes.first.map { node in
-                        node.tensorArguments.map { shapes[$0.layer]?[safe: $0.tensor] ?? nil }
-                    }
-                    let known = inputShapes.flatMap { $0.contains { $0 == nil } ? nil : $0.map { $0! } }
                     let context = LayerContext(version: version, catalog: catalog, layer: description)
                     do {
+                        let inputShapes = try description.inboundNodes.first.map { node in
+                            try reading.callArguments(node, of: description, in: context).compactMap { argument -> TensorShape?? in
+                                guard case .tensor(let reference) = argument else { return nil }
+                                return .some(shapes[reference.layer]?[safe: reference.tensor])
+                            }
+                        }
+                        let known = inputShapes.flatMap { $0.contains { $0 == nil } ? nil : $0.map { $0! } }
                         bound = try reading.bindWeights(entries, of: description, inputShapes: known, in: context)
                     } catch let error as LayerError {
                         throw CheckpointError(file: path, message: error.description)

@@ -21,6 +21,15 @@ public struct KerasVersion: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { text }
 
+    /// True when this version is `major.minor` or later. A version that names only its major
+    /// (`3`, what a Keras 3 `.weights.h5` with a `to_json()` architecture gives) counts as the
+    /// latest of that major.
+    public func isAtLeast(_ major: Int, _ minor: Int) -> Bool {
+        if self.major != major { return self.major > major }
+        let namesMinor = text.split(separator: ".").count > 1
+        return !namesMinor || self.minor >= minor
+    }
+
     /// The generation a person would name: Keras 1, Keras 2 (standalone), tf.keras / tf-keras 2, Keras 3.
     public var generation: KerasGeneration {
         if major <= 1 { return .keras1 }

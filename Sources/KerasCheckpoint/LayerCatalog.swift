@@ -27,6 +27,11 @@ public protocol LayerReading: Sendable {
     /// True when a file must hold weights for this layer (a Dense without its kernel is broken).
     func storesWeights(_ layer: LayerDescription, in context: LayerContext) -> Bool
 
+    /// How many arrays the layer stores (Keras 2/3 form), when the config says; a nested model
+    /// splits its stored arrays among its layers by these counts. Default: 0 for a layer that
+    /// stores none, unknown (nil) otherwise.
+    func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int?
+
     /// The activations and settings `inspect` shows, with the defaults of the file's Keras filled in.
     func details(of layer: LayerDescription, in context: LayerContext) -> LayerDetails
 
@@ -34,9 +39,10 @@ public protocol LayerReading: Sendable {
     /// in Keras' weight order; groups not named follow alphabetically.
     var nativeSublayerOrder: [String] { get }
 
-    /// True for Keras 3 operation nodes (`NotEqual`, `Add` of `keras.ops`): they appear among a
-    /// functional config's layers but are not layers and hold no state.
-    var isOperation: Bool { get }
+    /// The arguments of a call in the order the layer takes them (what its output shapes and
+    /// its engine layer are given). Default: the positional arguments, then the keyword tensors
+    /// in name order.
+    func callArguments(_ call: InboundNode, of layer: LayerDescription, in context: LayerContext) throws -> [InboundArgument]
 }
 
 /// `(None, 45, 100)`: a shape with unknown dimensions as nil, batch first.
@@ -108,8 +114,15 @@ public struct LayerError: Error, CustomStringConvertible, Sendable, Equatable {
 
 extension LayerReading {
     public func storesWeights(_ layer: LayerDescription, in context: LayerContext) -> Bool { false }
+
+    public func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? {
+        storesWeights(layer, in: context) ? nil : 0
+    }
     public var nativeSublayerOrder: [String] { [] }
-    public var isOperation: Bool { false }
+
+    public func callArguments(_ call: InboundNode, of layer: LayerDescription, in context: LayerContext) throws -> [InboundArgument] {
+        call.arguments + call.keywordTensors.keys.sorted().map { .tensor(call.keywordTensors[$0]!) }
+    }
 
     /// The stored arrays, with roles from their stored names (`kernel`, `bias`, Keras 1's `_W`).
     public func bindWeights(_ entries: [WeightEntry], of layer: LayerDescription, inputShapes: [TensorShape]?,

@@ -41,14 +41,43 @@ enum ModelConfigParser {
         guard let name = value["name"]?.string ?? config["name"]?.string else {
             throw Failure(message: "layer \(index) (\(className)) in model_config has no name")
         }
+        // Keras 3 operation nodes share class names with layers (`Add`, `Reshape`, `Softmax`);
+        // their module tells them apart, and they are named `ops.Add`, ...
+        if let module = value["module"]?.string, LayerDescription.operationModules.contains(where: { module.hasPrefix($0) }) {
+            return (LayerDescription.operationPrefix + className, name, config)
+        }
+        // Legacy .h5 files of Keras 3 drop `module`. There an operation is told apart by its
+        // config: every layer's carries `trainable`, an operation's only its name and arguments.
+        let keras3Call = value["inbound_nodes"]?.array?.first?.object != nil
+        if value["module"] == nil, keras3Call, className != "InputLayer", config["trainable"] == nil {
+            return (LayerDescription.operationPrefix + className, name, config)
+        }
         return (className, name, config)
     }
 
     private static func sequential(name: String, layerValues: [JSONValue], buildInputShape: [Int?]? = nil) throws -> ModelDescription {
         var layers: [LayerDescription] = []
         var previous: TensorReference?
+        var modelInputs: [TensorReference] = []
         for (index, value) in layerValues.enumerated() {
             let header = try layerHeader(value, index: index)
+            // Keras 1: a Sequential starting with a Merge of Sequential branches. Its file lists
+            // the branches' layers among its own, so the branches become part of this graph.
+            if index == 0, header.className == "Merge", let branches = header.config["layers"]?.array, !branches.isEmpty {
+                var branchOutputs: [InboundArgument] = []
+                for branch in branches {
+                    let model = try parseDialect(branch)
+                    layers += model.layers
+                    modelInputs += model.inputs
+                    branchOutputs += model.outputs.map { .tensor($0) }
+                }
+                var config = header.config.object ?? [:]
+                config["layers"] = nil
+                layers.append(LayerDescription(className: "Merge", name: header.name, config: .object(config),
+                                               inboundNodes: [InboundNode(arguments: branchOutputs)]))
+                previous = TensorReference(layer: header.name)
+                continue
+            }
             if header.className == "InputLayer" {
                 layers.append(LayerDescription(className: "InputLayer", name: header.name, config: header.config, inboundNodes: []))
                 previous = TensorReference(layer: header.name)
@@ -75,7 +104,7 @@ enum ModelConfigParser {
             throw Failure(message: "Sequential model has no layers")
         }
         return ModelDescription(className: "Sequential", name: name, layers: layers,
-                                inputs: [TensorReference(layer: input.name)], outputs: [output])
+                                inputs: modelInputs.isEmpty ? [TensorReference(layer: input.name)] : modelInputs, outputs: [output])
     }
 
     private static func functional(className: String, config: JSONValue) throws -> ModelDescription {
@@ -89,7 +118,39 @@ enum ModelConfigParser {
         let inputs = try references(config["input_layers"], what: "input_layers")
         let outputs = try references(config["output_layers"], what: "output_layers")
         guard !inputs.isEmpty, !outputs.isEmpty else { throw Failure(message: "\(className) config has no inputs or outputs") }
-        return ModelDescription(className: className, name: config["name"]?.string ?? "model", layers: layers, inputs: inputs, outputs: outputs)
+        var model = ModelDescription(className: className, name: config["name"]?.string ?? "model", layers: layers, inputs: inputs, outputs: outputs)
+        renumberNestedModelCalls(&model)
+        return model
+    }
+
+    /// Keras 1, 2 and tf-keras leave out of the config the first call of a model used as a
+    /// layer (the one that built it from its own input), but number the saved calls as if it
+    /// were there: the model's calls are referred to as 1, 2, ... Refer to them as 0, 1, ....
+    private static func renumberNestedModelCalls(_ model: inout ModelDescription) {
+        for nested in model.layers where LayerDescription.modelClasses.contains(nested.className) {
+            var referenced: [Int] = []
+            func collect(_ reference: TensorReference) { if reference.layer == nested.name { referenced.append(reference.node) } }
+            for layer in model.layers { for node in layer.inboundNodes { node.allTensors.forEach(collect) } }
+            model.outputs.forEach(collect)
+            guard let lowest = referenced.min(), let highest = referenced.max(), lowest >= 1, highest == nested.inboundNodes.count else { continue }
+            func shifted(_ reference: TensorReference) -> TensorReference {
+                guard reference.layer == nested.name else { return reference }
+                return TensorReference(layer: reference.layer, node: reference.node - 1, tensor: reference.tensor)
+            }
+            for index in model.layers.indices {
+                for nodeIndex in model.layers[index].inboundNodes.indices {
+                    var node = model.layers[index].inboundNodes[nodeIndex]
+                    node.arguments = node.arguments.map { argument in
+                        if case .tensor(let reference) = argument { return .tensor(shifted(reference)) }
+                        return argument
+                    }
+                    node.keywordTensors = node.keywordTensors.mapValues(shifted)
+                    node.masks = node.masks.map { $0.map(shifted) }
+                    model.layers[index].inboundNodes[nodeIndex] = node
+                }
+            }
+            model.outputs = model.outputs.map(shifted)
+        }
     }
 
     /// `[["input_1", 0, 0], ...]`, a single `["input_1", 0, 0]` (Keras 3 with one input), or Keras 3's nested dict forms.
@@ -120,20 +181,36 @@ enum ModelConfigParser {
         if let object = value.object {
             var arguments: [InboundArgument] = []
             for argument in object["args"]?.array ?? [] { arguments.append(contentsOf: flatten(argument)) }
-            var mask: TensorReference?
-            if let maskValue = object["kwargs"]?["mask"] {
-                mask = kerasTensorReference(maskValue) ?? maskValue.array?.compactMap(kerasTensorReference).first
+            var node = InboundNode(arguments: arguments)
+            for (key, argument) in object["kwargs"]?.object ?? [:] {
+                if key == "mask" {
+                    node.masks = (argument.array ?? [argument]).map(kerasTensorReference)
+                } else if let reference = kerasTensorReference(argument) {
+                    node.keywordTensors[key] = reference
+                } else {
+                    node.options[key] = argument
+                }
             }
-            return InboundNode(arguments: arguments, mask: mask)
+            return node
         }
-        // Keras 1/2: [["input_1", 0, 0, {kwargs}], ...]
-        guard let entries = value.array else { throw Failure(message: "layer '\(layer)': an inbound node is neither a list nor an object") }
-        var arguments: [InboundArgument] = []
+        // Keras 1/2: [["input_1", 0, 0, {kwargs}], ...]; tf-keras writes tensors after the first
+        // as kwargs [layer, node, tensor] (`{"value": ["v", 0, 0]}`).
+        guard var entries = value.array else { throw Failure(message: "layer '\(layer)': an inbound node is neither a list nor an object") }
+        // tf-keras TFOpLambda nodes with one tensor are the entry itself: ["dense", 0, 0, {"y": 1.5}].
+        if entries.first?.string != nil { entries = [value] }
+        var node = InboundNode(arguments: [])
         for entry in entries {
             guard let reference = tripleReference(entry) else { throw Failure(message: "layer '\(layer)': an inbound entry is not [layer, node, tensor]") }
-            arguments.append(.tensor(reference))
+            node.arguments.append(.tensor(reference))
         }
-        return InboundNode(arguments: arguments)
+        for (key, argument) in entries.first?[3]?.object ?? [:] {
+            if let reference = tripleReference(argument), argument.array?.count == 3 {
+                node.keywordTensors[key] = reference
+            } else {
+                node.options[key] = argument
+            }
+        }
+        return node
     }
 
     /// Keras 3 merge layers take one list argument; operations take tensors and constants side by side.

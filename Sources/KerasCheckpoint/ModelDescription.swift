@@ -35,6 +35,15 @@ public struct LayerDescription: Sendable, Equatable {
         self.inboundNodes = inboundNodes
     }
 
+    /// Keras 3 operation nodes (`keras.ops.add(x, 1.0)` in a functional model) are named
+    /// `ops.Add`, apart from the layers whose class names they share.
+    public static let operationPrefix = "ops."
+    /// The modules Keras 3 writes for operation nodes.
+    static let operationModules = ["keras.src.ops.", "keras.src.activations", "keras.ops"]
+
+    /// True for a Keras 3 operation node (`ops.Add`, `ops.NotEqual`).
+    public var isOperation: Bool { className.hasPrefix(Self.operationPrefix) }
+
     /// The wrapped layer of `Bidirectional` and `TimeDistributed`.
     public var wrappedLayer: LayerDescription? {
         guard let inner = config["layer"], let className = inner["class_name"]?.string else { return nil }
@@ -58,24 +67,59 @@ public struct TensorReference: Sendable, Hashable, CustomStringConvertible {
     public var description: String { node == 0 && tensor == 0 ? layer : "\(layer)[\(node)][\(tensor)]" }
 }
 
-/// One call of a layer: its positional arguments and, when Keras 3 passed one, an explicit mask.
+/// One call of a layer: its positional arguments, its keyword arguments, and the masks Keras 3
+/// passed explicitly.
 public struct InboundNode: Sendable, Equatable {
     public var arguments: [InboundArgument]
-    /// A mask passed as the `mask` keyword (Keras 3 writes masks it computed with operations this way).
-    public var mask: TensorReference?
+    /// Tensors passed by keyword (`value=`, `attention_mask=`; tf-keras writes every tensor after
+    /// the first this way).
+    public var keywordTensors: [String: TensorReference]
+    /// Keyword arguments that are not tensors (`use_causal_mask: true`, `training: false`).
+    public var options: [String: JSONValue]
+    /// Masks passed as the `mask` keyword (Keras 3 writes masks it computed with operations this
+    /// way), aligned with the tensor arguments; nil entries propagate as Keras does.
+    public var masks: [TensorReference?]
 
-    public init(arguments: [InboundArgument], mask: TensorReference? = nil) {
+    public init(arguments: [InboundArgument], keywordTensors: [String: TensorReference] = [:], options: [String: JSONValue] = [:],
+                masks: [TensorReference?] = []) {
         self.arguments = arguments
-        self.mask = mask
+        self.keywordTensors = keywordTensors
+        self.options = options
+        self.masks = masks
     }
 
+    /// The positional tensor arguments, in order.
     public var tensorArguments: [TensorReference] {
         arguments.compactMap { if case .tensor(let reference) = $0 { return reference }; return nil }
     }
+
+    /// Every tensor the call reads: positional, keyword and explicit masks.
+    public var allTensors: [TensorReference] {
+        tensorArguments + keywordTensors.keys.sorted().map { keywordTensors[$0]! } + masks.compactMap { $0 }
+    }
+
+    /// True when the call was saved with `training=True` (Keras then runs dropout and noise
+    /// inside `model.predict`, so its outputs are random).
+    public var savedInTrainingMode: Bool { options["training"]?.bool == true }
 }
 
 public enum InboundArgument: Sendable, Equatable {
     case tensor(TensorReference)
     /// A constant written in the config (Keras 3 operation arguments such as `0.0`).
     case constant(JSONValue)
+}
+
+extension LayerDescription {
+    /// The Keras classes of models, which a functional model may use as a layer.
+    public static let modelClasses: Set<String> = ["Sequential", "Functional", "Model"]
+
+    /// The model this layer is, for a `Sequential` or `Functional` used as a layer.
+    /// - Throws: `LayerError` when its config is not a model Keras would have written.
+    public func nestedModel() throws -> ModelDescription {
+        do {
+            return try ModelConfigParser.parse(.object(["class_name": .string(className), "config": config]))
+        } catch let error as ModelConfigParser.Failure {
+            throw LayerError(layer: name, className: className, message: "nested model: \(error.message)")
+        }
+    }
 }

@@ -25,7 +25,7 @@ enum NativeLayout {
         // with a counter for repeats, in the order of the model's layers.
         if pathByLayer.isEmpty {
             var used: [String: Int] = [:]
-            for layer in model.layers where catalog.reading(layer.className)?.isOperation != true {
+            for layer in model.layers where !layer.isOperation {
                 if model.isSequential && layer.className == "InputLayer" { continue }
                 let base = snakeCase(layer.className)
                 let path: String
@@ -37,8 +37,7 @@ enum NativeLayout {
         for layer in model.layers {
             guard let path = pathByLayer[layer.name] else { continue }
             var entries: [WeightEntry] = []
-            let order = (catalog.reading(layer.className)?.nativeSublayerOrder ?? []) + childOrder
-            try collect(layersGroup, path, layer: layer.name, order: order, file: file, into: &entries, depth: 0)
+            try collect(layersGroup, path, layer: layer, catalog: catalog, file: file, into: &entries, depth: 0)
             result.append((layer.name, entries))
         }
         let known = Set(model.layers.map(\.name))
@@ -52,10 +51,10 @@ enum NativeLayout {
     /// layer's own `nativeSublayerOrder`); others follow alphabetically.
     static let childOrder = ["cell", "forward_layer", "backward_layer", "layer"]
 
-    private static func collect(_ base: HDF5Group, _ path: String, layer: String, order: [String], file: String,
+    private static func collect(_ base: HDF5Group, _ path: String, layer: LayerDescription, catalog: any LayerCatalog, file: String,
                                 into entries: inout [WeightEntry], depth: Int) throws {
-        guard depth < 8 else {
-            throw CheckpointError(file: file, message: "layer '\(layer)': layers/\(path) is nested deeper than any Keras layer")
+        guard depth < 16 else {
+            throw CheckpointError(file: file, message: "layer '\(layer.name)': layers/\(path) is nested deeper than any Keras layer")
         }
         let group = try base.group(path)
         let children = try group.childNames()
@@ -63,17 +62,33 @@ enum NativeLayout {
             let variables = try group.group("vars")
             let names = try variables.childNames().compactMap { Int($0) }.sorted()
             for index in names {
-                var entry = try WeightEntry.open(variables, String(index), layer: layer, file: file)
+                var entry = try WeightEntry.open(variables, String(index), layer: layer.name, file: file)
                 entry.storedName = "\(path)/vars/\(index)"
                 entries.append(entry)
             }
         }
+        // A nested model keeps its layers under `layers/`, each named by its vars' `name`: take
+        // them in the nested model's layer order (paths such as dense_10 sort before dense_2).
+        if LayerDescription.modelClasses.contains(layer.className), children.contains("layers"),
+           let nested = try? layer.nestedModel(), (try? group.kind(of: "layers")) == .group {
+            let inner = try group.group("layers")
+            var pathByName: [String: String] = [:]
+            for child in try inner.childNames() where (try? inner.kind(of: "\(child)/vars")) == .group {
+                if let name = try inner.group("\(child)/vars").attribute("name").string { pathByName[name] = child }
+            }
+            for innerLayer in nested.layers {
+                guard let child = pathByName[innerLayer.name] else { continue }
+                try collect(base, "\(path)/layers/\(child)", layer: innerLayer, catalog: catalog, file: file, into: &entries, depth: depth + 1)
+            }
+            return
+        }
+        let order = (catalog.reading(layer.className)?.nativeSublayerOrder ?? []) + childOrder
         let subgroups = children.filter { $0 != "vars" }.sorted { lhs, rhs in
             let left = order.firstIndex(of: lhs) ?? order.count, right = order.firstIndex(of: rhs) ?? order.count
             return left != right ? left < right : lhs < rhs
         }
         for child in subgroups where (try? group.kind(of: child)) == .group {
-            try collect(base, "\(path)/\(child)", layer: layer, order: order, file: file, into: &entries, depth: depth + 1)
+            try collect(base, "\(path)/\(child)", layer: layer, catalog: catalog, file: file, into: &entries, depth: depth + 1)
         }
     }
 

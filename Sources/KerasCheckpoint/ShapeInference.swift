@@ -8,18 +8,22 @@ public enum ShapeInference {
     public static func outputShapes(of model: ModelDescription, version: KerasVersion?, catalog: any LayerCatalog) throws -> [String: [TensorShape]] {
         var shapes: [String: [TensorShape]] = [:]
         for layer in model.layers {
+            guard let reading = catalog.reading(layer.className) else { continue }
+            let context = LayerContext(version: version, catalog: catalog, layer: layer)
             let inputs: [TensorShape]?
             if layer.className == "InputLayer" {
                 inputs = []
-            } else {
-                inputs = layer.inboundNodes.first.flatMap { node in
-                    let tensors = node.tensorArguments
-                    let resolved = tensors.compactMap { reference in shapes[reference.layer]?[safe: reference.tensor] }
-                    return resolved.count == tensors.count ? resolved : nil
+            } else if let node = layer.inboundNodes.first {
+                let tensors = try reading.callArguments(node, of: layer, in: context).compactMap { argument -> TensorReference? in
+                    if case .tensor(let reference) = argument { return reference }
+                    return nil
                 }
+                let resolved = tensors.compactMap { reference in shapes[reference.layer]?[safe: reference.tensor] }
+                inputs = resolved.count == tensors.count ? resolved : nil
+            } else {
+                inputs = nil
             }
-            guard let inputs, let reading = catalog.reading(layer.className) else { continue }
-            let context = LayerContext(version: version, catalog: catalog, layer: layer)
+            guard let inputs else { continue }
             if let outputs = try reading.outputShapes(of: layer, inputs: inputs, in: context) {
                 for shape in outputs { try checkSize(shape, context) }
                 shapes[layer.name] = outputs

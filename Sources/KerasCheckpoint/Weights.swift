@@ -103,6 +103,9 @@ public struct BoundWeight: Sendable, Equatable {
     public var role: WeightRole
     /// Set for the sublayers of a Bidirectional layer.
     public var direction: Direction?
+    /// The layer inside a nested model (a `Sequential` or `Functional` used as a layer) this
+    /// weight belongs to: `inner_dense1`, or `block/dense` two levels down; nil otherwise.
+    public var sublayer: String?
     /// The shape in Keras 2/3 form (Keras 1's per-gate arrays already joined).
     public var shape: [Int]
     public var elementType: ElementType
@@ -134,8 +137,11 @@ public struct BoundWeight: Sendable, Equatable {
 
     public var count: Int { shape.reduce(1, *) }
 
-    /// `kernel`, or `forward kernel` inside a Bidirectional layer.
-    public var label: String { direction.map { "\($0.rawValue) \(role)" } ?? "\(role)" }
+    /// `kernel`, `forward kernel` inside a Bidirectional layer, `inner_dense1 kernel` inside a nested model.
+    public var label: String {
+        let own = direction.map { "\($0.rawValue) \(role)" } ?? "\(role)"
+        return sublayer.map { "\($0) \(own)" } ?? own
+    }
 }
 
 /// A layer's weights as stored and as bound.

@@ -28,6 +28,23 @@ public struct KerasLayerCatalog: LayerCatalog {
         NotEqualAdapter(),
         AnyAdapter(),
         PythonCodeAdapter(),
+        RectifierAdapter(),
+        ELUAdapter(),
+        PReLUAdapter(),
+        SoftmaxAdapter(),
+        RMSNormalizationAdapter(),
+        GroupNormalizationAdapter(),
+        UnitNormalizationAdapter(),
+        FeatureNormalizationAdapter(),
+        RescalingAdapter(),
+        EinsumDenseAdapter(),
+        DotAdapter(),
+        ScoreAttentionAdapter(),
+        MultiHeadAttentionAdapter(),
+        NestedModelAdapter(),
+        Keras1MergeAdapter(),
+        KerasOperationAdapter(),
+        TFOpLambdaAdapter(),
     ])
 
     private let adapters: [String: any LayerAdapter]
@@ -60,15 +77,3 @@ extension KerasCheckpoint {
     }
 }
 
-extension KerasLayerCatalog {
-    /// The engine layer for `layer` (first called as `call`), with its weights read from
-    /// `checkpoint`, and the weights found holding NaN or infinity.
-    public func build(_ layer: LayerDescription, adapter: any LayerAdapter, call: InboundNode?,
-                      checkpoint: KerasCheckpoint) throws -> (layer: any Layer, nonFinite: [NonFiniteWeight]) {
-        let weights = WeightSource(checkpoint: checkpoint, layerName: layer.name)
-        let context = BuildContext(layer: layer, version: checkpoint.kerasVersion, engineName: layer.name, call: call,
-                                   direction: nil, weights: weights, catalog: self)
-        let built = try adapter.makeLayer(layer, in: context)
-        return (built, weights.nonFinite)
-    }
-}

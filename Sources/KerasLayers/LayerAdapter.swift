@@ -14,7 +14,8 @@ public protocol LayerAdapter: LayerReading {
     /// (`["Conv1D", "Convolution1D"]`).
     var classNames: [String] { get }
 
-    /// The engine layer for `layer` (one per Keras layer; every call of it runs the same one).
+    /// The engine layer for `layer`. Calls of a layer with the same keyword options share one
+    /// engine layer (and its state); `context.call` is the first such call.
     func makeLayer(_ layer: LayerDescription, in context: BuildContext) throws -> any Layer
 }
 
@@ -37,14 +38,18 @@ public struct BuildContext {
     public let call: InboundNode?
     /// Set while a Bidirectional layer builds one of its directions.
     public let direction: Direction?
+    /// The shapes of the call's tensor arguments (in `callArguments` order) where shape
+    /// inference knows them (`nil` dimensions unknown); empty when nothing is known.
+    public let inputShapes: [TensorShape?]
     let weights: WeightSource
     let catalog: KerasLayerCatalog
     /// The outer layer, for messages, while a wrapper builds its inner layer.
     let outer: LayerDescription?
 
     init(layer: LayerDescription, version: KerasVersion?, engineName: String, call: InboundNode?, direction: Direction?,
-         weights: WeightSource, catalog: KerasLayerCatalog, outer: LayerDescription? = nil) {
+         weights: WeightSource, catalog: KerasLayerCatalog, outer: LayerDescription? = nil, inputShapes: [TensorShape?] = []) {
         self.layer = layer
+        self.inputShapes = inputShapes
         self.version = version
         self.engineName = engineName
         self.call = call
@@ -97,8 +102,18 @@ public struct BuildContext {
         }
         let name = direction.map { "\(engineName).\($0.rawValue)" } ?? engineName
         let context = BuildContext(layer: inner, version: version, engineName: name, call: nil, direction: direction,
-                                   weights: weights, catalog: catalog, outer: outer ?? layer)
+                                   weights: weights, catalog: catalog, outer: outer ?? layer, inputShapes: inputShapes)
         return try adapter.makeLayer(inner, in: context)
+    }
+
+    /// A keyword option of the call (`use_causal_mask`, `return_attention_scores`), as written.
+    public func option(_ name: String) -> JSONValue? { call?.options[name] }
+
+    /// A boolean keyword option of the call, `fallback` when absent; refused when not a boolean.
+    public func flag(_ name: String, default fallback: Bool = false) throws -> Bool {
+        guard let value = option(name), !value.isNull else { return fallback }
+        guard let flag = value.bool else { throw fail("call argument '\(name)' expected true or false, found \(value.jsonText)") }
+        return flag
     }
 
     /// The plain numbers among the call's arguments (Keras 3 operations such as `NotEqual(x, 0.0)`).
@@ -108,23 +123,42 @@ public struct BuildContext {
 }
 
 /// Reads a layer's weights from the checkpoint on request, noting NaN and infinite values.
+/// Inside a nested model, a source reads the weights of one of its layers (`sublayer`).
 final class WeightSource {
     let checkpoint: KerasCheckpoint
+    /// The top-level layer whose group holds the weights.
     let layerName: String
+    /// The layer inside a nested model (`inner_dense1`, `block/dense`), nil at the top level.
+    let sublayer: String?
     let bound: [BoundWeight]
-    private(set) var nonFinite: [NonFiniteWeight] = []
+    private let log: NonFiniteLog
 
-    init(checkpoint: KerasCheckpoint, layerName: String) {
+    init(checkpoint: KerasCheckpoint, layerName: String, sublayer: String? = nil, log: NonFiniteLog = NonFiniteLog()) {
         self.checkpoint = checkpoint
         self.layerName = layerName
-        bound = checkpoint.layerWeights(named: layerName)?.bound ?? []
+        self.sublayer = sublayer
+        self.log = log
+        bound = (checkpoint.layerWeights(named: layerName)?.bound ?? []).filter { $0.sublayer == sublayer }
     }
+
+    /// The source of a layer inside this (nested model) layer.
+    func child(_ name: String) -> WeightSource {
+        WeightSource(checkpoint: checkpoint, layerName: layerName, sublayer: sublayer.map { "\($0)/\(name)" } ?? name, log: log)
+    }
+
+    var nonFinite: [NonFiniteWeight] { log.found }
 
     func tensor(_ role: WeightRole, direction: Direction?) throws -> Tensor? {
         guard let weight = bound.first(where: { $0.role == role && $0.direction == direction }) else { return nil }
         let data = try checkpoint.tensorData(for: weight)
-        if let found = NonFiniteWeight(layer: layerName, weight: weight.label, values: data) { nonFinite.append(found) }
+        if let found = NonFiniteWeight(layer: sublayer.map { "\(layerName)/\($0)" } ?? layerName, weight: weight.label, values: data) {
+            log.found.append(found)
+        }
         return Tensor(shape: weight.shape, scalars: data)
     }
 }
 
+/// The weights found holding NaN or infinity while a model was built.
+final class NonFiniteLog {
+    var found: [NonFiniteWeight] = []
+}

@@ -104,6 +104,20 @@ public struct LayerConfig: Sendable {
         return result
     }
 
+    /// Sizes given as a list that may hold nulls (`output_shape: [null, 4]`), or one integer; nil when absent.
+    public func shape(_ keys: String...) throws -> [Int?]? {
+        guard let (key, value) = value(keys) else { return nil }
+        if let number = value.int { return [number] }
+        guard let list = value.array else { throw fail(key, expected: "a size or a list of sizes", found: value) }
+        var result: [Int?] = []
+        for element in list {
+            if element.isNull { result.append(nil); continue }
+            guard let number = element.int, number >= 0 else { throw fail(key, expected: "a list of sizes (or nulls)", found: value) }
+            result.append(number)
+        }
+        return result
+    }
+
     /// The first integer of `ints(keys)`, each checked to lie in `range`, nil when absent.
     public func firstInt(_ keys: String..., in range: ClosedRange<Int>) throws -> Int? {
         guard let (key, value) = value(keys) else { return nil }

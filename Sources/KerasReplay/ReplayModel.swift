@@ -23,6 +23,9 @@ public final class ReplayModel: @unchecked Sendable {
     public let sources: [TensorReference: TensorSource]
     /// Weights with NaN or infinite values (the model replays, but its outputs will show it).
     public let nonFiniteWeights: [NonFiniteWeight]
+    /// Layers called with `training=True` in the saved graph: Keras applies their dropout or
+    /// noise inside `model.predict` (random outputs); keras-replay replays them in inference mode.
+    public let trainingModeLayers: [String]
 
     /// Loads the checkpoint at `path`; weights-only files need their `architecture`. `limits`
     /// bound what the file may declare (dataset elements, attribute bytes).
@@ -43,6 +46,7 @@ public final class ReplayModel: @unchecked Sendable {
         layersByName = built.layers
         sources = built.sources
         nonFiniteWeights = built.nonFiniteWeights
+        trainingModeLayers = built.trainingModeLayers
     }
 
     /// Runs the model on one tensor per input (batch first), like `model.predict`.

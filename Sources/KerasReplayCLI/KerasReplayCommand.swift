@@ -18,7 +18,7 @@ struct KerasReplayCommand: ParsableCommand {
         64 MiB per attribute. KERAS_REPLAY_MAX_DATASET_ELEMENTS and \
         KERAS_REPLAY_MAX_ATTRIBUTE_BYTES change them.
         """,
-        subcommands: [Inspect.self, Predict.self, Gates.self, Diff.self, Bench.self]
+        subcommands: [Inspect.self, Predict.self, Activations.self, Gates.self, Diff.self, Bench.self]
     )
 }
 

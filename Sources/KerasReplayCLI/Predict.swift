@@ -47,8 +47,7 @@ struct Predict: ParsableCommand {
             let inputs = try PredictInputs.load(input, model: model)
             if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
             let outputs = try model.predict(inputs, batchSize: batchSize)
-            // Warned only once the run succeeded, so a failing run still prints exactly one line.
-            for weight in model.nonFiniteWeights { StandardError.write("keras-replay: warning: \(checkpoint): \(weight)") }
+            warnAboutReplay(model, checkpoint: checkpoint)
             let names = model.outputNames
             if let output {
                 let arrays = outputs.map { NumPyArray(shape: $0.shape, scalars: $0.scalars) }

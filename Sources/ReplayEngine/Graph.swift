@@ -23,14 +23,20 @@ public struct GraphNode: Sendable {
     /// Positional arguments. Only the tensors reach `Layer.call`, in order; constants were
     /// consumed when the layer was built (e.g. `NotEqual`'s value).
     public var arguments: [NodeArgument]
-    /// An explicit `mask=` argument (Keras 3 serializes op-computed masks this way): it replaces
-    /// the mask of the first input. When nil, masks propagate from the inputs as Keras does.
-    public var mask: TensorSource?
+    /// Explicit `mask=` arguments (Keras 3 serializes op-computed masks this way), aligned with
+    /// the tensor arguments: each given one replaces that input's mask. Missing or nil entries
+    /// propagate from the inputs as Keras does.
+    public var masks: [TensorSource?]
 
-    public init(layer: any Layer, arguments: [NodeArgument], mask: TensorSource? = nil) {
+    public init(layer: any Layer, arguments: [NodeArgument], masks: [TensorSource?] = []) {
         self.layer = layer
         self.arguments = arguments
-        self.mask = mask
+        self.masks = masks
+    }
+
+    /// A call with one explicit mask, for its first input.
+    public init(layer: any Layer, arguments: [NodeArgument], mask: TensorSource?) {
+        self.init(layer: layer, arguments: arguments, masks: [mask])
     }
 
     /// The tensor arguments, in order.
@@ -88,7 +94,7 @@ public final class Graph: Sendable {
         var lastUse = [Int](repeating: -1, count: nodes.count)
         for (position, node) in nodes.enumerated() {
             let what = "node \(position) (layer '\(node.layer.name)')"
-            for source in node.tensorSources + (node.mask.map { [$0] } ?? []) {
+            for source in node.tensorSources + node.masks.compactMap({ $0 }) {
                 try check(source, before: position, what)
                 if case .node(let index, _) = source { lastUse[index] = position }
             }
@@ -162,6 +168,36 @@ public final class Graph: Sendable {
         return (outputs, traces)
     }
 
+    /// `predict`, also returning the tensors at `wanted` (any node outputs, e.g. every layer's
+    /// output for `activations`), from the same run. Stateful models walk their fixed batch
+    /// size as `predict` does; collected tensors are stacked along the batch.
+    public func predict(_ inputs: [Tensor], collecting wanted: [TensorSource]) throws -> (outputs: [Tensor], collected: [Tensor]) {
+        try validate(inputs)
+        let samples = inputs[0].shape[0]
+        let size = fixedBatchSize ?? samples
+        guard size > 0, samples % size == 0 else {
+            throw EngineError(message: "this stateful model runs batches of exactly \(size) samples; found \(samples) samples, which is not a multiple of \(size)")
+        }
+        var outputs: [[Tensor]] = [], collected: [[Tensor]] = []
+        var start = 0
+        repeat {
+            let chunk = samples == size ? inputs : inputs.map { $0.rowSlice(start..<(start + size)) }
+            let result = try run(chunk, keepAll: true)
+            outputs.append(result.outputs)
+            collected.append(try wanted.map { source in
+                guard let tensor = result.values[source] else {
+                    throw EngineError(message: "\(source) was not computed (the layer has fewer outputs)")
+                }
+                return tensor
+            })
+            start += size
+        } while start < samples
+        func stack(_ parts: [[Tensor]], _ index: Int) -> Tensor {
+            parts.count == 1 ? parts[0][index] : Tensor(stacking: parts.map { $0[index] })
+        }
+        return ((0..<self.outputs.count).map { stack(outputs, $0) }, wanted.indices.map { stack(collected, $0) })
+    }
+
     /// Runs the graph once on `inputs` (no chunking) and returns every node output.
     public func evaluate(_ inputs: [Tensor]) throws -> [TensorSource: Tensor] {
         try evaluateWithMasks(inputs).values
@@ -217,9 +253,10 @@ public final class Graph: Sendable {
             let sources = node.tensorSources
             let arguments = try sources.map { try value($0, for: node) }
             var argumentMasks = sources.map { masks[$0] }
-            if let explicit = node.mask {
+            for (index, explicit) in node.masks.enumerated() {
+                guard let explicit else { continue }
                 let mask = try value(explicit, for: node)
-                if argumentMasks.isEmpty { argumentMasks = [mask] } else { argumentMasks[0] = mask }
+                if index < argumentMasks.count { argumentMasks[index] = mask } else if index == 0 { argumentMasks = [mask] }
             }
             let output: LayerOutput
             if let traced, !tracedOnce, node.layer === traced {
@@ -229,6 +266,7 @@ public final class Graph: Sendable {
             } else {
                 output = try node.layer.call(arguments, masks: argumentMasks)
             }
+            if node.layer.clearsInputMasks { for source in sources { masks[source] = nil } }
             produced[position] = output.tensors.count
             for (index, tensor) in output.tensors.enumerated() {
                 values[.node(position, output: index)] = tensor
@@ -236,7 +274,7 @@ public final class Graph: Sendable {
             }
             // Free what no later node reads (keeps memory flat on deep models).
             if !keepAll {
-                for source in sources {
+                for source in sources + node.masks.compactMap({ $0 }) {
                     if case .node(let index, _) = source, lastUse[index] == position {
                         for k in 0..<produced[index] { values[.node(index, output: k)] = nil; masks[.node(index, output: k)] = nil }
                     }

@@ -28,12 +28,16 @@ public protocol Layer: AnyObject, Sendable {
     /// True when the layer carries state from call to call (Keras `stateful=True`), so the
     /// model must run its fixed batch size.
     var isStateful: Bool { get }
+    /// True when the layer removes the Keras masks of the tensors it reads, so that later
+    /// readers of those tensors see none (Keras 3.8+'s MultiHeadAttention does).
+    var clearsInputMasks: Bool { get }
 }
 
 extension Layer {
     public var kindName: String { String(describing: type(of: self)) }
     public func resetStates() {}
     public var isStateful: Bool { false }
+    public var clearsInputMasks: Bool { false }
 
     /// Runs on inputs without masks.
     public func callAsFunction(_ inputs: Tensor...) throws -> LayerOutput {

@@ -20,7 +20,7 @@ struct NativeFormatTests {
         #expect(outputs.count == expected.count)
         for (output, wanted) in zip(outputs, expected) {
             #expect(output.shape == wanted.shape)
-            let difference = zip(output.scalars, wanted.scalars).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+            let difference = ReplayMatchesKerasTests.maxDifference(output, wanted)
             #expect(difference <= 1e-6, "\(sample): \(difference)")
         }
     }
@@ -64,7 +64,7 @@ struct NativeFormatTests {
             for (file, architecture) in [("\(epoch).keras", nil), ("\(epoch).weights.h5", architecture)] {
                 let model = try ReplayModel(path: folder.appendingPathComponent(file).path, architecture: architecture)
                 let output = try model.predict([Tensor(shape: input.shape, scalars: input.scalars)])[0]
-                let difference = zip(output.scalars, expected.scalars).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+                let difference = ReplayMatchesKerasTests.maxDifference(output, expected)
                 #expect(difference <= 1e-6, "\(file): \(difference)")
             }
         }

@@ -27,6 +27,16 @@ public struct Sample: Sendable, CustomStringConvertible, Hashable {
         try (report.inputFiles ?? ["input.npy"]).map { try NumPyFile.read(path($0)) }
     }
 
+    /// What each layer output was when Keras ran the sample's input through the model
+    /// (`layer_outputs.npz`: `name`, `name:1`, ... from Keras' own sub-models), when written.
+    public func layerOutputs() throws -> [String: NumPyArray]? {
+        let file = path("layer_outputs.npz")
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        var arrays: [String: NumPyArray] = [:]
+        for (name, array) in try NumPyFile.readArchive(file) { arrays[name] = array }
+        return arrays
+    }
+
     public func expected() throws -> [NumPyArray] {
         try (report.expectedFiles ?? ["expected.npy"]).map { try NumPyFile.read(path($0)) }
     }

@@ -49,7 +49,7 @@ struct InputLayerAdapter: LayerAdapter {
 /// Layers whose computation is Python code stored in the file (`Lambda`): listed by `inspect`,
 /// never run.
 struct PythonCodeAdapter: LayerAdapter {
-    let classNames = ["Lambda", "TFOpLambda", "SlicingOpLambda"]
+    let classNames = ["Lambda"]
 
     func outputShapes(of layer: LayerDescription, inputs: [TensorShape], in context: LayerContext) throws -> [TensorShape]? { nil }
 

@@ -51,6 +51,14 @@ struct BidirectionalAdapter: LayerAdapter {
 
     func storesWeights(_ layer: LayerDescription, in context: LayerContext) -> Bool { true }
 
+    func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? {
+        let (forward, backward) = try directions(of: layer, in: context)
+        let reading = try context.reading(for: forward)
+        guard let forwardCount = try reading.weightCount(of: forward, in: context),
+              let backwardCount = try reading.weightCount(of: backward, in: context) else { return nil }
+        return forwardCount + backwardCount
+    }
+
     func details(of layer: LayerDescription, in context: LayerContext) -> LayerDetails {
         guard let inner = layer.wrappedLayer, let reading = context.catalog.reading(inner.className) else {
             return LayerDetails(settings: ConfigSettings.shown(layer.config))

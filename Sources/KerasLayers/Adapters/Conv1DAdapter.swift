@@ -47,6 +47,10 @@ struct Conv1DAdapter: LayerAdapter {
 
     func storesWeights(_ layer: LayerDescription, in context: LayerContext) -> Bool { true }
 
+    func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? {
+        try settings(layer, in: context).useBias ? 2 : 1
+    }
+
     func bindWeights(_ entries: [WeightEntry], of layer: LayerDescription, inputShapes: [TensorShape]?,
                      in context: LayerContext) throws -> [BoundWeight] {
         let settings = try settings(layer, in: context)

@@ -17,6 +17,10 @@ struct DenseAdapter: LayerAdapter {
 
     func storesWeights(_ layer: LayerDescription, in context: LayerContext) -> Bool { true }
 
+    func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? {
+        try context.config(of: layer).bool("use_bias", "bias", default: true) ? 2 : 1
+    }
+
     func bindWeights(_ entries: [WeightEntry], of layer: LayerDescription, inputShapes: [TensorShape]?,
                      in context: LayerContext) throws -> [BoundWeight] {
         let units = try units(layer, in: context)

@@ -14,6 +14,8 @@ struct EmbeddingAdapter: LayerAdapter {
 
     func storesWeights(_ layer: LayerDescription, in context: LayerContext) -> Bool { true }
 
+    func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? { 1 }
+
     func bindWeights(_ entries: [WeightEntry], of layer: LayerDescription, inputShapes: [TensorShape]?,
                      in context: LayerContext) throws -> [BoundWeight] {
         let config = context.config(of: layer)

@@ -4,8 +4,7 @@ import ReplayEngine
 /// Keras 3 `NotEqual(x, value)`, the operation node a functional model writes for
 /// `Masking`/`mask_zero` masks: 1 where `x != value`, else 0. Engine layer: `NotEqual`.
 struct NotEqualAdapter: LayerAdapter {
-    let classNames = ["NotEqual"]
-    var isOperation: Bool { true }
+    let classNames = ["ops.NotEqual"]
 
     func outputShapes(of layer: LayerDescription, inputs: [TensorShape], in context: LayerContext) throws -> [TensorShape]? {
         sameShape(inputs)
@@ -20,8 +19,7 @@ struct NotEqualAdapter: LayerAdapter {
 /// Keras 3 `Any(x, axis, keepdims)` operation node: true where any value along `axis` is
 /// nonzero. Engine layer: `AnyReduce`.
 struct AnyAdapter: LayerAdapter {
-    let classNames = ["Any"]
-    var isOperation: Bool { true }
+    let classNames = ["ops.Any"]
 
     func outputShapes(of layer: LayerDescription, inputs: [TensorShape], in context: LayerContext) throws -> [TensorShape]? {
         let config = context.config(of: layer)

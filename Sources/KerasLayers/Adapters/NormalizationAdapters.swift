@@ -20,6 +20,8 @@ struct BatchNormalizationAdapter: LayerAdapter {
 
     func storesWeights(_ layer: LayerDescription, in context: LayerContext) -> Bool { true }
 
+    func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? { try roles(layer, in: context).count }
+
     func bindWeights(_ entries: [WeightEntry], of layer: LayerDescription, inputShapes: [TensorShape]?,
                      in context: LayerContext) throws -> [BoundWeight] {
         try WeightChecks.roles(entries, roles(layer, in: context), context)
@@ -51,20 +53,28 @@ struct LayerNormalizationAdapter: LayerAdapter {
         return ((try? config.bool("scale", default: true)) ?? true) || ((try? config.bool("center", default: true)) ?? true)
     }
 
-    func bindWeights(_ entries: [WeightEntry], of layer: LayerDescription, inputShapes: [TensorShape]?,
-                     in context: LayerContext) throws -> [BoundWeight] {
+    func roles(_ layer: LayerDescription, in context: LayerContext) throws -> [WeightRole] {
         let config = context.config(of: layer)
         var roles: [WeightRole] = []
         if try config.bool("scale", default: true) { roles.append(.gamma) }
-        if try config.bool("center", default: true) { roles.append(.beta) }
-        return try WeightChecks.roles(entries, roles, context)
+        // Keras 3 with rms_scaling makes no beta.
+        if try config.bool("center", default: true), !(try config.bool("rms_scaling", default: false)) { roles.append(.beta) }
+        return roles
+    }
+
+    func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? { try roles(layer, in: context).count }
+
+    func bindWeights(_ entries: [WeightEntry], of layer: LayerDescription, inputShapes: [TensorShape]?,
+                     in context: LayerContext) throws -> [BoundWeight] {
+        try WeightChecks.roles(entries, roles(layer, in: context), context)
     }
 
     func makeLayer(_ layer: LayerDescription, in context: BuildContext) throws -> any Layer {
         let axes = try context.config.ints("axis") ?? [-1]
         do {
             return try LayerNormalization(name: context.engineName, axes: axes, gamma: context.tensor(.gamma), beta: context.tensor(.beta),
-                                          epsilon: Float(context.config.number("epsilon", default: 1e-3)))
+                                          epsilon: Float(context.config.number("epsilon", default: 1e-3)),
+                                          rmsScaling: context.config.bool("rms_scaling", default: false))
         } catch let error as EngineError {
             throw context.fail(error.message)
         }

@@ -22,6 +22,10 @@ struct RecurrentAdapter: LayerAdapter {
 
     func storesWeights(_ layer: LayerDescription, in context: LayerContext) -> Bool { true }
 
+    func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? {
+        try RecurrentSettings(layer, in: context).useBias ? 3 : 2
+    }
+
     func details(of layer: LayerDescription, in context: LayerContext) -> LayerDetails {
         var details = LayerDetails(settings: ConfigSettings.shown(layer.config))
         guard let settings = try? RecurrentSettings(layer, in: context) else { return details }

@@ -25,6 +25,11 @@ struct TimeDistributedAdapter: LayerAdapter {
         return reading.storesWeights(inner, in: context)
     }
 
+    func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? {
+        let inner = try inner(layer, in: context)
+        return try context.reading(for: inner).weightCount(of: inner, in: context)
+    }
+
     func details(of layer: LayerDescription, in context: LayerContext) -> LayerDetails {
         guard let inner = layer.wrappedLayer, let reading = context.catalog.reading(inner.className) else {
             return LayerDetails(settings: ConfigSettings.shown(layer.config))

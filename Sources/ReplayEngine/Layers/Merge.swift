@@ -1,7 +1,8 @@
 /// Keras merge layers: `Concatenate`, `Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`.
 ///
 /// Elementwise ops fold left over the inputs (`((x0 + x1) + x2)`, Average divides the sum by n),
-/// broadcasting axes of size 1. Concatenate joins along `axis` (counted with the batch axis, -1 = last).
+/// broadcasting axes of size 1; an input of lower rank is first expanded at axis 1 (Keras'
+/// `(batch, 4)` + `(batch, 5, 4)` is `(batch, 1, 4)` + `(batch, 5, 4)`). Concatenate joins along `axis` (counted with the batch axis, -1 = last).
 /// Masks (Keras `compute_mask`): elementwise ops AND the given masks; Concatenate treats a missing
 /// mask as all-ones and ORs the per-step masks over features (joined along time for axis 1).
 public final class Merge: Layer {
@@ -37,6 +38,12 @@ public final class Merge: Layer {
         case .concatenate(let axis):
             return try concatenate(inputs, masks: masks, axis: axis)
         default:
+            // Keras expands lower-rank inputs at axis 1 until every rank is equal, then broadcasts.
+            let rank = inputs.map(\.rank).max() ?? 0
+            let inputs = inputs.map { x -> Tensor in
+                guard x.rank < rank, x.rank >= 1 else { return x }
+                return x.reshaped([x.shape[0]] + [Int](repeating: 1, count: rank - x.rank) + x.shape.dropFirst())
+            }
             var result = inputs[0]
             for next in inputs.dropFirst() {
                 result = try broadcast(result, next) { a, b in

@@ -1,0 +1,134 @@
+/// A two-operand einsum such as `abc,cde->abde` (Keras `EinsumDense`, the projections and score
+/// products of `MultiHeadAttention`), computed as TensorFlow does: both operands transposed so
+/// the letters line up as `(batch…, free…, contracted…)` and `(batch…, contracted…, free…)`,
+/// then one matrix product per batch index, `(M, K) · (K, N)`, then the result transposed to
+/// the output order. Letters:
+/// - batch: in both operands and the output;
+/// - contracted: in both operands, not the output (summed);
+/// - free: in one operand and the output.
+/// A leading `...` stands for the same leading axes in the left operand and the output (the
+/// right operand, a kernel, has none).
+public struct Einsum: Sendable, Equatable {
+    public let left: [Character]
+    public let right: [Character]
+    public let output: [Character]
+    /// How many leading axes `...` stands for is known only from the left operand's rank.
+    public let leftEllipsis: Bool
+
+    /// Parses `equation`; throws a message for forms it does not compute (a letter summed in
+    /// one operand only, repeated letters, `...` in the right operand).
+    public init(_ equation: String) throws {
+        let compact = String(equation.filter { !$0.isWhitespace })
+        let characters = Array(compact)
+        guard let arrow = characters.indices.dropLast().first(where: { characters[$0] == "-" && characters[$0 + 1] == ">" }) else {
+            throw EinsumError("einsum '\(equation)' has no '->'")
+        }
+        let sides = [String(characters[..<arrow]), String(characters[(arrow + 2)...])]
+        let operands = sides[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard operands.count == 2 else { throw EinsumError("einsum '\(equation)' needs exactly two operands") }
+        leftEllipsis = operands[0].hasPrefix("...")
+        guard !operands[1].contains("."), leftEllipsis == sides[1].hasPrefix("..."),
+              !operands[0].dropFirst(leftEllipsis ? 3 : 0).contains("."), !sides[1].dropFirst(leftEllipsis ? 3 : 0).contains(".") else {
+            throw EinsumError("einsum '\(equation)': '...' is supported only at the start of the first operand and the output")
+        }
+        left = Array(operands[0].dropFirst(leftEllipsis ? 3 : 0))
+        right = Array(operands[1])
+        output = Array(sides[1].dropFirst(leftEllipsis ? 3 : 0))
+        for letters in [left, right, output] {
+            guard letters.allSatisfy({ $0.isLetter }), Set(letters).count == letters.count else {
+                throw EinsumError("einsum '\(equation)': each operand must name each axis once, with letters")
+            }
+        }
+        for letter in left + right where !output.contains(letter) && !(left.contains(letter) && right.contains(letter)) {
+            throw EinsumError("einsum '\(equation)': '\(letter)' is summed within one operand, which keras-replay does not compute")
+        }
+        for letter in output where !left.contains(letter) && !right.contains(letter) {
+            throw EinsumError("einsum '\(equation)': output axis '\(letter)' comes from no operand")
+        }
+    }
+
+    /// The output shape for operands of `leftShape` and `rightShape`; throws when they do not fit.
+    public func outputShape(_ leftShape: [Int], _ rightShape: [Int]) throws -> [Int] {
+        let plan = try Plan(self, leftShape, rightShape)
+        return plan.outputShape
+    }
+
+    /// `left ⊗ right` per the equation.
+    public func apply(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let plan = try Plan(self, a.shape, b.shape)
+        return plan.run(a.scalars, b.scalars)
+    }
+
+    /// The equation's axes resolved for concrete shapes.
+    struct Plan {
+        var leftPermutation: [Int]
+        var rightPermutation: [Int]
+        var batch: Int, m: Int, k: Int, n: Int
+        /// Shape of the product `(batch…, leftFree…, rightFree…)` and the permutation to the output.
+        var productShape: [Int]
+        var outputPermutation: [Int]
+        var outputShape: [Int]
+        var leftShape: [Int], rightShape: [Int]
+
+        init(_ einsum: Einsum, _ leftShape: [Int], _ rightShape: [Int]) throws {
+            let ellipsisRank = einsum.leftEllipsis ? leftShape.count - einsum.left.count : 0
+            guard ellipsisRank >= 0, leftShape.count == ellipsisRank + einsum.left.count, rightShape.count == einsum.right.count else {
+                throw EinsumError("einsum operands of shape \(Tensor.describe(leftShape)) and \(Tensor.describe(rightShape)) do not fit its \(einsum.left.count) and \(einsum.right.count) letters")
+            }
+            // Name the ellipsis axes with private characters so every axis is a letter.
+            let ellipsis = (0..<ellipsisRank).map { Character(UnicodeScalar(0xE000 + $0)!) }
+            let left = ellipsis + einsum.left, output = ellipsis + einsum.output, right = einsum.right
+            var size: [Character: Int] = [:]
+            for (letter, dimension) in Array(zip(left, leftShape)) + Array(zip(right, rightShape)) {
+                if let known = size[letter], known != dimension {
+                    throw EinsumError("einsum axis '\(letter)' is \(known) in one operand and \(dimension) in the other")
+                }
+                size[letter] = dimension
+            }
+            let batchLetters = output.filter { left.contains($0) && right.contains($0) }
+            let contracted = left.filter { right.contains($0) && !output.contains($0) }
+            let leftFree = left.filter { !right.contains($0) }
+            let rightFree = right.filter { !left.contains($0) }
+            leftPermutation = (batchLetters + leftFree + contracted).map { left.firstIndex(of: $0)! }
+            rightPermutation = (batchLetters + contracted + rightFree).map { right.firstIndex(of: $0)! }
+            func product(_ letters: [Character]) -> Int { letters.reduce(1) { $0 * size[$1]! } }
+            batch = product(batchLetters); m = product(leftFree); k = product(contracted); n = product(rightFree)
+            let productLetters = batchLetters + leftFree + rightFree
+            productShape = productLetters.map { size[$0]! }
+            outputPermutation = output.map { productLetters.firstIndex(of: $0)! }
+            outputShape = output.map { size[$0]! }
+            self.leftShape = leftShape
+            self.rightShape = rightShape
+        }
+
+        func run(_ a: [Float], _ b: [Float]) -> Tensor {
+            let left = Tensor(shape: leftShape, scalars: a).transposedIfNeeded(leftPermutation)
+            let right = Tensor(shape: rightShape, scalars: b).transposedIfNeeded(rightPermutation)
+            var product = [Float](repeating: 0, count: batch * m * n)
+            left.scalars.withUnsafeBufferPointer { lp in
+                right.scalars.withUnsafeBufferPointer { rp in
+                    product.withUnsafeMutableBufferPointer { cp in
+                        guard m > 0, n > 0, k > 0 else { return }
+                        for index in 0..<batch {
+                            MatrixMultiply.multiply(lp.baseAddress! + index * m * k, rp.baseAddress! + index * k * n,
+                                                    into: cp.baseAddress! + index * m * n, m: m, k: k, n: n, accumulate: true)
+                        }
+                    }
+                }
+            }
+            return Tensor(shape: productShape, scalars: product).transposedIfNeeded(outputPermutation)
+        }
+    }
+}
+
+public struct EinsumError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Tensor {
+    /// `transposed(permutation)`, or self when the permutation keeps the order.
+    func transposedIfNeeded(_ permutation: [Int]) -> Tensor {
+        permutation == Array(0..<rank) ? self : transposed(permutation)
+    }
+}

@@ -1,0 +1,77 @@
+/// Softmax over a set of axes with an optional boolean mask, the way each Keras generation
+/// applies the mask (they differ only where a whole row is masked, and in the last bits).
+public enum MaskedSoftmax {
+    public enum Style: Sendable {
+        /// Keras 3 `Softmax`: masked logits become -1e9, masked outputs are set to 0 (a fully
+        /// masked row gives zeros).
+        case keras3
+        /// tf-keras `Softmax`: `x += (1 - mask)·(-1e9)` (a fully masked row gives the softmax of
+        /// `x - 1e9`, nearly uniform).
+        case addLargeNegative
+        /// `Attention`/`AdditiveAttention` of both generations: masked scores become `x - 1e9`.
+        case subtractLarge
+        /// Keras 3 `dot_product_attention`: masked logits become a large negative number, and a
+        /// fully masked row stays uniform.
+        case largeNegative
+    }
+
+    /// `x` with softmax taken over `axes` (resolved, sorted); `mask` (1 = keep) broadcasts to
+    /// `x` from the trailing axes.
+    public static func apply(_ x: Tensor, axes: [Int], mask: Tensor?, style: Style) -> Tensor {
+        var logits = x
+        if let mask {
+            let index = BroadcastIndex(from: mask.shape, to: x.shape)
+            logits.scalars.withUnsafeMutableBufferPointer { values in
+                for position in values.indices where mask.scalars[index[position]] == 0 {
+                    switch style {
+                    case .keras3, .largeNegative: values[position] = -1e9
+                    case .addLargeNegative, .subtractLarge: values[position] = values[position] - 1e9
+                    }
+                }
+            }
+        }
+        // Put the softmax axes last, take each row, put them back.
+        let rest = (0..<x.rank).filter { !axes.contains($0) }
+        let permutation = rest + axes
+        var moved = logits.transposedIfNeeded(permutation)
+        let row = axes.reduce(1) { $0 * x.shape[$1] }
+        moved.scalars.withUnsafeMutableBufferPointer { values in
+            guard row > 0 else { return }
+            var start = 0
+            while start < values.count {
+                if axes.count == 1 {
+                    Activation.axisWise(.softmax(axis: -1), values.baseAddress! + start, row)
+                } else {
+                    logSumExpForm(values.baseAddress! + start, row)
+                }
+                start += row
+            }
+        }
+        var inverse = [Int](repeating: 0, count: permutation.count)
+        for (position, axis) in permutation.enumerated() { inverse[axis] = position }
+        var result = moved.transposedIfNeeded(inverse)
+        if let mask, style == .keras3 {
+            let index = BroadcastIndex(from: mask.shape, to: x.shape)
+            for position in result.scalars.indices where mask.scalars[index[position]] == 0 { result.scalars[position] = 0 }
+        }
+        return result
+    }
+
+    /// Keras' softmax over several axes: `exp(x - logsumexp(x))`, with TensorFlow's
+    /// `reduce_logsumexp` (`max + log(Σ exp(x - max))`).
+    static func logSumExpForm(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
+        var largest = -Float.infinity
+        for i in 0..<n { largest = max(largest, x[i]) }
+        if !largest.isFinite { largest = 0 }
+        var sum: Float = 0
+        for i in 0..<n { sum += expf(x[i] - largest) }
+        let logSum = logf(sum) + largest
+        for i in 0..<n { x[i] = expf(x[i] - logSum) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
