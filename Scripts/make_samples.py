@@ -11,33 +11,29 @@ Usage: python make_samples.py [--out SampleCheckpoints] [--only name,name] [--li
 Each model directory gets model.h5 (model.save, legacy HDF5), input*.npy, expected*.npy
 (model.predict of this very Keras) and report.json (what Keras reports about the model,
 plus what the saved file holds, read back with h5py).
+
+Models: the first catalogue is below; the per-family ones are Scripts/sample_models/*.py, sharing the
+registry, seeds and API shims of Scripts/sample_kit.py. Samples outside sample_kit.LEGACY_SEED_ORDER also get
+layer_outputs.npz (every layer's output, from Keras) and, in Keras 3, the native twins model.keras,
+model.weights.h5, model.json and native.json (Scripts/sample_outputs.py).
 """
 import argparse
 import json
 import os
-import random
 import shutil
 import sys
 import traceback
 
-# ---------------------------------------------------------------- environment
-from keras_generation import GEN, keras  # noqa: E402  (sets the backend's environment first)
-from keras_generation import TF_KERAS as GEN_ENV_TF_KERAS  # noqa: E402
+# ---------------------------------------------------------------- environment, registry
+# sample_kit imports keras_generation first (it sets the backend's environment before NumPy/Keras).
+from sample_kit import (GEN, keras, tf, K3, TFK, K2, K1,  # noqa: E402
+                        seed_offset, is_legacy, set_seeds, fit, reset_states, to_list, default_inputs, targets_for, one,
+                        MODELS)
 
 import numpy as np  # noqa: E402
 import h5py  # noqa: E402
 from keras_attributes import read_str_list  # noqa: E402
-
-if GEN_ENV_TF_KERAS:
-    import tensorflow as tf  # noqa: E402,F401
-
-K3 = GEN == "keras3"
-TFK = GEN == "tf-keras"
-K2 = GEN == "keras2.2.4"
-K1 = GEN == "keras1.2.2"
-MODERN = K3 or TFK
-L = keras.layers
-SEED = 1234
+from sample_outputs import write_layer_outputs, write_native_twins  # noqa: E402
 
 
 def backend_name():
@@ -47,100 +43,7 @@ def backend_name():
         return None
 
 
-def set_seeds(offset=0):
-    s = SEED + offset
-    random.seed(s)
-    np.random.seed(s)
-    if K3:
-        keras.utils.set_random_seed(s)
-    elif TFK:
-        keras.utils.set_random_seed(s)
-        try:
-            tf.config.experimental.enable_op_determinism()
-        except Exception:
-            pass
-
-
-# ---------------------------------------------------------------- API shims
-def first(shape=None, batch_shape=None):
-    """kwargs for the first layer of a Sequential (Keras 3 gets an Input instead, see seq())."""
-    if K3:
-        return {}
-    if batch_shape is not None:
-        return {"batch_input_shape": tuple(batch_shape)}
-    return {"input_shape": tuple(shape)}
-
-
-def seq(layers, shape=None, batch_shape=None, name=None):
-    if K3:
-        inp = keras.Input(batch_shape=tuple(batch_shape)) if batch_shape is not None else keras.Input(shape=tuple(shape))
-        m = keras.Sequential([inp] + layers, name=name) if name else keras.Sequential([inp] + layers)
-    else:
-        m = keras.models.Sequential(layers, name=name) if name else keras.models.Sequential(layers)
-    return m
-
-
-def Input(shape, name=None, dtype=None):
-    kw = {"shape": tuple(shape)}
-    if name:
-        kw["name"] = name
-    if dtype:
-        kw["dtype"] = dtype
-    return L.Input(**kw)
-
-
-def Model(inputs, outputs, name=None):
-    if K1:
-        return keras.models.Model(input=inputs, output=outputs, name=name)
-    kw = {"name": name} if name else {}
-    return keras.models.Model(inputs=inputs, outputs=outputs, **kw)
-
-
-def LSTM(units, activation=None, recurrent_activation=None, **kw):
-    if K1:
-        kw["output_dim"] = units
-        if activation is not None:
-            kw["activation"] = activation
-        if recurrent_activation is not None:
-            kw["inner_activation"] = recurrent_activation
-        return L.LSTM(**kw)
-    if activation is not None:
-        kw["activation"] = activation
-    if recurrent_activation is not None:
-        kw["recurrent_activation"] = recurrent_activation
-    return L.LSTM(units, **kw)
-
-
-def Dense(units, **kw):
-    if K1:
-        return L.Dense(output_dim=units, **kw)
-    return L.Dense(units, **kw)
-
-
-def fit(model, x, y, epochs, batch_size, callbacks=None, shuffle=True, initial_epoch=0):
-    kw = dict(batch_size=batch_size, verbose=0, shuffle=shuffle, callbacks=callbacks or [])
-    if initial_epoch:
-        kw["initial_epoch"] = initial_epoch
-    if K1:
-        kw["nb_epoch"] = epochs
-    else:
-        kw["epochs"] = epochs
-    return model.fit(x, y, **kw)
-
-
-def reset_states(model):
-    for layer in model.layers:
-        if getattr(layer, "stateful", False):
-            if hasattr(layer, "reset_states"):
-                layer.reset_states()
-            else:
-                layer.reset_state()
-
-
-def to_list(v):
-    return v if isinstance(v, (list, tuple)) else [v]
-
-
+# ---------------------------------------------------------------- report helpers
 def shape_list(s):
     if s is None:
         return None
@@ -293,392 +196,8 @@ def hard_sigmoid_probe():
     return {"formula": variant, "value_at_1": v}
 
 
-# ---------------------------------------------------------------- data helpers
-def rnd(shape, lo=-1.0, hi=1.0):
-    return np.random.uniform(lo, hi, size=shape).astype("float32")
-
-
-def static_shape(t):
-    if K3:
-        return tuple(t.shape)
-    return tuple(keras.backend.int_shape(t))
-
-
-def default_inputs(model, n):
-    xs = []
-    for t in to_list(model.inputs):
-        shp = tuple(int(d) if d is not None else n for d in static_shape(t))
-        shp = (n,) + shp[1:]
-        xs.append(rnd(shp))
-    return xs
-
-
-def targets_for(model, n):
-    ys = []
-    for t in to_list(model.outputs):
-        shp = (n,) + tuple(int(d) for d in static_shape(t)[1:])
-        ys.append(np.random.uniform(0, 1, size=shp).astype("float32"))
-    return ys
-
-
-def one(v):
-    return v[0] if isinstance(v, list) and len(v) == 1 else v
-
-
-# ---------------------------------------------------------------- model catalogue
-MODELS = {}
-
-
-def model(name, gens, covers):
-    def deco(fn):
-        MODELS[name] = dict(fn=fn, gens=gens, covers=covers)
-        return fn
-    return deco
-
-
-ALL = ("keras3", "tf-keras", "keras2.2.4", "keras1.2.2")
-MOD = ("keras3", "tf-keras")
-
-
-# A builder returns a dict: model, x (list of train/predict inputs or None), y (optional),
-# batch (predict batch size), fit_batch, epochs, shuffle, loss, notes, after_fit(model, dir, spec)
-# and optionally checkpoints=dict(...).
-
-@model("seed_stateful", ALL, "seed 000: Sequential stateful LSTM(10) batch_input_shape (1,1,1) + Dense softmax; predict batch 1 carries state across 12 samples")
-def _():
-    m = seq([LSTM(10, stateful=True, **first(batch_shape=(1, 1, 1))), Dense(2, activation="softmax")], batch_shape=(1, 1, 1))
-    x = np.random.rand(12, 1, 1).astype("float32")
-    y = np.eye(2, dtype="float32")[np.random.randint(0, 2, size=12)]
-    return dict(model=m, x=[x], y=[y], batch=1, fit_batch=1, epochs=2, shuffle=False,
-                loss="categorical_crossentropy", stateful=True,
-                notes="fit 2 epochs batch 1 without shuffle; reset_states() before predict; predict(batch_size=1) walks the 12 samples carrying h/c")
-
-
-def _lstm8(a, ra):
-    def build():
-        inputs = Input((3, 2))
-        x = LSTM(8, activation=a, recurrent_activation=ra)(inputs)
-        outputs = Dense(2, activation="softmax")(x)
-        m = Model(inputs, outputs)
-        X = np.concatenate([np.arange(24).reshape(4, 3, 2), np.random.uniform(0, 23, size=(4, 3, 2))]).astype("float32")
-        y = np.array([[0, 1], [0, 1], [0, 1], [1, 0], [1, 0], [0, 1], [1, 0], [0, 1]], dtype="float32")
-        return dict(model=m, x=[X], y=[y], batch=4, fit_batch=4, epochs=2, loss="categorical_crossentropy",
-                    notes="seed 002; input = np.arange(24).reshape(4,3,2) then 4 random rows in [0,23)")
-    return build
-
-
-for _a, _ra in (("tanh", "sigmoid"), ("relu", "sigmoid"), ("tanh", "relu")):
-    model("seed_lstm8_%s_%s" % (_a, _ra), ALL,
-          "seed 002: Functional Input(3,2) -> LSTM(8, activation=%s, recurrent_activation=%s) -> Dense(2, softmax)" % (_a, _ra))(_lstm8(_a, _ra))
-
-
-def _autoencoder(seq_len, vocab, latent, n_pred, full_epochs, keep):
-    def build():
-        inputs = Input((seq_len, vocab), name="input")
-        enc = L.Bidirectional(LSTM(latent), merge_mode="sum", name="encoder_lstm")(inputs)
-        dec = L.RepeatVector(seq_len, name="repeater")(enc)
-        dec = L.Bidirectional(LSTM(vocab, return_sequences=True), merge_mode="sum", name="decoder_lstm")(dec)
-        m = Model(inputs, dec)
-        n_train = 10
-        x_train = np.random.randint(0, 90, size=(n_train, seq_len, vocab)).astype("float32")
-        y_train = np.random.normal(size=(n_train, seq_len, vocab)).astype("float32")
-        half = n_pred // 2
-        x_pred = np.concatenate([x_train[:half], rnd((n_pred - half, seq_len, vocab), 0, 1)]).astype("float32")
-        return dict(model=m, x=[x_train], y=[y_train], x_pred=[x_pred], batch=n_pred, fit_batch=32,
-                    epochs=full_epochs, optimizer="sgd", loss="mse",
-                    checkpoints=dict(keep=keep),
-                    notes="seed 003 architecture; fit on seed-style data (x = randint(0,90), y = normal) with "
-                          "ModelCheckpoint during fit; model.h5 is the final model; input.npy = %d seed-style rows "
-                          "then %d uniform[0,1) rows" % (half, n_pred - half))
-    return build
-
-
-model("seed_autoencoder_small", ALL,
-      "seed 003 shrunk: Input(8,12) -> Bidirectional(LSTM(4), sum, encoder_lstm) -> RepeatVector(8) -> "
-      "Bidirectional(LSTM(12, return_sequences), sum, decoder_lstm); ModelCheckpoint files for epochs 1,2,3,10")(
-    _autoencoder(8, 12, 4, 4, 10, (1, 2, 3, 10)))
-
-model("seed_autoencoder", ("keras3",),
-      "seed 003 at full size: Input(45,100), latent 20; ModelCheckpoint files for epochs 1,2,3")(
-    _autoencoder(45, 100, 20, 2, 3, (1, 2, 3)))
-
-
-@model("seed_hard_sigmoid", ALL, "LSTM(6, recurrent_activation='hard_sigmoid') classifier: the hard_sigmoid version trap")
-def _():
-    inputs = Input((5, 3))
-    x = LSTM(6, recurrent_activation="hard_sigmoid")(inputs)
-    outputs = Dense(3, activation="softmax")(x)
-    m = Model(inputs, outputs)
-    X = rnd((6, 5, 3), -2, 2)
-    y = np.eye(3, dtype="float32")[np.random.randint(0, 3, size=6)]
-    return dict(model=m, x=[X], y=[y], batch=3, fit_batch=3, epochs=2, loss="categorical_crossentropy")
-
-
-@model("wide_lstm", ("keras3",),
-       "Input(10,4) -> LSTM(144, return_sequences) -> LSTM(128, go_backwards) -> Dense(2); predict on 5 rows: units "
-       "that are multiples of 16 and >= 128 at a batch under 8, where keras-replay splits each step's units over two threads")
-def _():
-    inputs = Input((10, 4))
-    x = LSTM(144, return_sequences=True)(inputs)
-    x = LSTM(128, go_backwards=True)(x)
-    outputs = Dense(2)(x)
-    m = Model(inputs, outputs)
-    X = rnd((8, 10, 4))
-    return dict(model=m, x=[X], x_pred=[X[:5]], batch=5, fit_batch=4, epochs=1, optimizer="sgd",
-                notes="optimizer sgd (no slot variables) to keep the file small; 5 predict rows (under 8)")
-
-
-# ---------------- coverage models (keras3 + tf-keras)
-def _simple_rnn_model(rnn):
-    def build():
-        m = seq([rnn(), Dense(2)], shape=(6, 3))
-        return dict(model=m, batch=4)
-    return build
-
-
-model("gru_reset_after", MOD, "GRU(5, reset_after=True) -> Dense(2)")(
-    _simple_rnn_model(lambda: L.GRU(5, reset_after=True, **first(shape=(6, 3)))))
-model("gru_reset_before", MOD, "GRU(5, reset_after=False) -> Dense(2)")(
-    _simple_rnn_model(lambda: L.GRU(5, reset_after=False, **first(shape=(6, 3)))))
-model("simple_rnn", MOD, "SimpleRNN(5) -> Dense(2)")(
-    _simple_rnn_model(lambda: L.SimpleRNN(5, **first(shape=(6, 3)))))
-
-
-@model("bidirectional_concat", MOD, "Bidirectional(LSTM(4, return_sequences=True), merge_mode='concat') -> TimeDistributed(Dense(2))")
-def _():
-    m = seq([L.Bidirectional(LSTM(4, return_sequences=True), merge_mode="concat", **first(shape=(6, 3))),
-             L.TimeDistributed(Dense(2))], shape=(6, 3))
-    return dict(model=m, batch=4)
-
-
-@model("bidirectional_mul", MOD, "Bidirectional(LSTM(4), merge_mode='mul') -> Dense(2)")
-def _():
-    m = seq([L.Bidirectional(LSTM(4), merge_mode="mul", **first(shape=(6, 3))), Dense(2)], shape=(6, 3))
-    return dict(model=m, batch=4)
-
-
-@model("bidirectional_ave", MOD, "Bidirectional(LSTM(4, return_sequences=True), merge_mode='ave') as the last layer")
-def _():
-    m = seq([L.Bidirectional(LSTM(4, return_sequences=True), merge_mode="ave", **first(shape=(6, 3)))], shape=(6, 3))
-    return dict(model=m, batch=4)
-
-
-@model("bidirectional_none", MOD, "Functional Input(6,3) -> Bidirectional(LSTM(4, return_sequences=True), merge_mode=None) as the final layer: "
-       "two outputs from one layer, saved as expected_0.npy (forward) and expected_1.npy (backward, in input time order)")
-def _():
-    inp = Input((6, 3), name="in_seq")
-    outs = L.Bidirectional(LSTM(4, return_sequences=True), merge_mode=None, name="bidi_none")(inp)
-    m = Model(inp, list(outs))
-    return dict(model=m, batch=4)
-
-
-@model("bidirectional_gru", MOD, "Bidirectional(GRU(4)) (concat, reset_after default=True) -> Dense(2)")
-def _():
-    m = seq([L.Bidirectional(L.GRU(4), **first(shape=(6, 3))), Dense(2)], shape=(6, 3))
-    return dict(model=m, batch=4)
-
-
-@model("lstm_return_state", MOD, "Functional LSTM(5, return_sequences=True, return_state=True): seq, h, c feed "
-       "Activation('linear', name='out_seq'), Dense(3, name='out_h'), Activation('linear', name='out_c') (3 outputs)")
-def _():
-    inp = Input((6, 3), name="in_seq")
-    s, h, c = L.LSTM(5, return_sequences=True, return_state=True, name="lstm_rs")(inp)
-    o1 = L.Activation("linear", name="out_seq")(s)
-    o2 = Dense(3, name="out_h")(h)
-    o3 = L.Activation("linear", name="out_c")(c)
-    m = Model(inp, [o1, o2, o3])
-    return dict(model=m, batch=4)
-
-
-@model("lstm_go_backwards", MOD, "LSTM(5, go_backwards=True, return_sequences=True) -> LSTM(4, go_backwards=True, return_sequences=True) (output sequence order as Keras gives it)")
-def _():
-    m = seq([LSTM(5, go_backwards=True, return_sequences=True, **first(shape=(6, 3))),
-             LSTM(4, go_backwards=True, return_sequences=True)], shape=(6, 3))
-    return dict(model=m, batch=4)
-
-
-@model("lstm_no_bias", MOD, "LSTM(5, use_bias=False) -> Dense(2, use_bias=False)")
-def _():
-    m = seq([LSTM(5, use_bias=False, **first(shape=(6, 3))), Dense(2, use_bias=False)], shape=(6, 3))
-    return dict(model=m, batch=4)
-
-
-@model("lstm_unroll", MOD, "LSTM(5, unroll=True) -> Dense(2)")
-def _():
-    m = seq([LSTM(5, unroll=True, **first(shape=(6, 3))), Dense(2)], shape=(6, 3))
-    return dict(model=m, batch=4)
-
-
-@model("stacked_lstm", MOD, "LSTM(5, return_sequences=True) -> LSTM(4, return_sequences=True) -> LSTM(3) -> Dense(2)")
-def _():
-    m = seq([LSTM(5, return_sequences=True, **first(shape=(6, 3))), LSTM(4, return_sequences=True), LSTM(3), Dense(2)], shape=(6, 3))
-    return dict(model=m, batch=4)
-
-
-@model("stateful_batch4", MOD, "stateful LSTM(6) with batch_input_shape (4,5,3) -> Dense(2); 12 samples, predict(batch_size=4) walks 3 batches carrying state (row i of batch k continues row i of batch k-1)")
-def _():
-    m = seq([LSTM(6, stateful=True, **first(batch_shape=(4, 5, 3))), Dense(2)], batch_shape=(4, 5, 3))
-    x = rnd((12, 5, 3))
-    return dict(model=m, x=[x], batch=4, fit_batch=4, shuffle=False, stateful=True,
-                notes="reset_states() before predict; state carries across the 3 predict batches (not reset between them)")
-
-
-def _masked_input(n=6, t=7, d=3):
-    x = rnd((n, t, d))
-    x[0, 5:, :] = 0.0  # trailing
-    x[1, 2, :] = 0.0  # mid-sequence
-    x[2, 0:2, :] = 0.0  # leading
-    x[3, 1, :] = 0.0
-    x[3, 4:, :] = 0.0  # mid + trailing
-    x[4, 3, 0] = 0.0  # NOT masked: only one feature is zero
-    return x
-
-
-@model("masking_lstm", MOD, "Sequential Masking(0.0) -> LSTM(5) -> Dense(2); input with trailing, mid, leading all-zero timesteps (and a partly-zero step that is not masked)")
-def _():
-    m = seq([L.Masking(mask_value=0.0, **first(shape=(7, 3))), LSTM(5), Dense(2)], shape=(7, 3))
-    return dict(model=m, x=[_masked_input()], batch=3)
-
-
-@model("embedding_mask_zero", MOD, "Functional int32 Input(6) -> Embedding(10, 4, mask_zero=True) -> LSTM(5) -> Dense(2); input.npy is int32 with zero (masked) tokens")
-def _():
-    inp = Input((6,), name="tokens", dtype="int32")
-    e = L.Embedding(10, 4, mask_zero=True, name="embed")(inp)
-    h = LSTM(5, name="lstm")(e)
-    out = Dense(2, name="out")(h)
-    m = Model(inp, out)
-    x = np.random.randint(1, 10, size=(6, 6)).astype("int32")
-    x[0, 4:] = 0
-    x[1, 2] = 0
-    x[2, :2] = 0
-    x[3, 1] = 0
-    x[3, 5] = 0
-    return dict(model=m, x=[x], batch=3, notes="input.npy dtype int32 (what Keras was fed)")
-
-
-@model("masked_bidirectional", MOD, "Functional Masking(0.0) -> Bidirectional(LSTM(4, return_sequences=True), concat) (masked steps output zeros)")
-def _():
-    inp = Input((7, 3), name="in_seq")
-    mk = L.Masking(mask_value=0.0, name="masking")(inp)
-    out = L.Bidirectional(LSTM(4, return_sequences=True), merge_mode="concat", name="bidi")(mk)
-    m = Model(inp, out)
-    return dict(model=m, x=[_masked_input()], batch=3)
-
-
-@model("time_distributed", MOD, "LSTM(6, return_sequences=True) -> TimeDistributed(Dense(2, activation='tanh'))")
-def _():
-    m = seq([LSTM(6, return_sequences=True, **first(shape=(5, 3))), L.TimeDistributed(Dense(2, activation="tanh"))], shape=(5, 3))
-    return dict(model=m, batch=4)
-
-
-ACTIVATION_NAMES = ["relu", "sigmoid", "tanh", "softmax", "softplus", "softsign", "selu", "elu", "exponential", "linear",
-                    "hard_sigmoid", "swish", "silu", "gelu", "relu6", "leaky_relu", "mish", "log_softmax", "hard_silu",
-                    "hard_swish", "celu", "hard_tanh", "log_sigmoid", "sparse_plus", "squareplus", "soft_shrink",
-                    "hard_shrink", "tanh_shrink", "sparsemax", "glu", "sparse_sigmoid", "threshold"]
-
-
-@model("dense_activations", MOD, "Input(6) -> Dense(8) base -> for every activation name this Keras accepts: Dense(4, activation=name) and Activation(name); all concatenated (one output)")
-def _():
-    inp = Input((6,), name="in_vec")
-    base = Dense(8, name="base")(inp)
-    branches, used, skipped = [], [], []
-    for a in ACTIVATION_NAMES:
-        try:
-            fn = keras.activations.get(a)
-            probe = np.linspace(-2, 2, 16).reshape(2, 8).astype("float32")
-            r = np.asarray(fn(keras.ops.convert_to_tensor(probe) if K3 else tf.constant(probe)))
-            if r.shape != probe.shape:
-                raise ValueError("changes shape %s" % (r.shape,))
-            d = Dense(4, activation=a, name="dense_" + a)(base)
-            act = L.Activation(a, name="act_" + a)(base)
-            if tuple(d.shape)[1:] != (4,) or tuple(act.shape)[1:] != (8,):
-                raise ValueError("shape changed")
-            branches += [d, act]
-            used.append(a)
-        except Exception as e:
-            skipped.append("%s: %s" % (a, str(e).splitlines()[0][:100] if str(e) else type(e).__name__))
-    out = L.Concatenate(name="concat")(branches)
-    m = Model(inp, out)
-    return dict(model=m, batch=4, extra={"activations_used": used, "activations_skipped": skipped})
-
-
-@model("conv1d_valid", MOD, "Conv1D(4,3,valid,relu) -> MaxPooling1D(2) -> Conv1D(3,2,valid) -> Flatten -> Dense(2)")
-def _():
-    m = seq([L.Conv1D(4, 3, padding="valid", activation="relu", **first(shape=(12, 3))), L.MaxPooling1D(2),
-             L.Conv1D(3, 2, padding="valid"), L.Flatten(), Dense(2)], shape=(12, 3))
-    return dict(model=m, batch=4)
-
-
-@model("conv1d_same_strides", MOD, "Conv1D(4,3,strides=2,same) -> AveragePooling1D(2) -> MaxPooling1D(2,strides=1,same) -> GlobalMaxPooling1D -> Dense(2)")
-def _():
-    m = seq([L.Conv1D(4, 3, strides=2, padding="same", **first(shape=(13, 3))), L.AveragePooling1D(2),
-             L.MaxPooling1D(2, strides=1, padding="same"), L.GlobalMaxPooling1D(), Dense(2)], shape=(13, 3))
-    return dict(model=m, batch=4)
-
-
-@model("conv1d_causal_dilation", MOD, "Conv1D(4,3,causal,dilation 2,tanh) -> AveragePooling1D(3,strides=2,same) -> GlobalAveragePooling1D -> Dense(2)")
-def _():
-    m = seq([L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="tanh", **first(shape=(12, 3))),
-             L.AveragePooling1D(3, strides=2, padding="same"), L.GlobalAveragePooling1D(), Dense(2)], shape=(12, 3))
-    return dict(model=m, batch=4)
-
-
-@model("normalization", MOD, "Input(5,4) -> BatchNormalization(momentum 0.6) -> Dense(6) -> LayerNormalization -> Flatten -> Dense(6) -> BatchNormalization -> Dense(2); trained 8 epochs on shifted data so moving stats are non-trivial")
-def _():
-    m = seq([L.BatchNormalization(momentum=0.6, **first(shape=(5, 4))), Dense(6), L.LayerNormalization(), L.Flatten(),
-             Dense(6), L.BatchNormalization(), Dense(2)], shape=(5, 4))
-    x = (np.random.normal(size=(32, 5, 4)) * 2.0 + 3.0).astype("float32")
-    return dict(model=m, x=[x], x_pred=[x[:6]], batch=3, fit_batch=8, epochs=8)
-
-
-@model("shapes", MOD, "Reshape((4,6)) -> Permute((2,1)) -> Dropout -> SpatialDropout1D -> GaussianNoise -> GaussianDropout -> LSTM(5) -> RepeatVector(3) -> Flatten -> Dense(2) (noise/dropout are identity at predict)")
-def _():
-    m = seq([L.Reshape((4, 6), **first(shape=(6, 4))), L.Permute((2, 1)), L.Dropout(0.3), L.SpatialDropout1D(0.2),
-             L.GaussianNoise(0.1), L.GaussianDropout(0.1), LSTM(5), L.RepeatVector(3), L.Flatten(), Dense(2)], shape=(6, 4))
-    return dict(model=m, batch=4)
-
-
-@model("merge_layers", MOD, "Functional inputs in_a, in_b -> Dense -> Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate -> outputs out_sum (Add) and out_cat (Dense on Concatenate)")
-def _():
-    a = Input((5,), name="in_a")
-    b = Input((5,), name="in_b")
-    da = Dense(4, name="dense_a")(a)
-    db = Dense(4, name="dense_b")(b)
-    s = L.Add(name="add")([da, db])
-    d = L.Subtract(name="subtract")([da, db])
-    mu = L.Multiply(name="multiply")([da, db])
-    av = L.Average(name="average")([da, db])
-    mx = L.Maximum(name="maximum")([da, db])
-    mn = L.Minimum(name="minimum")([da, db])
-    cat = L.Concatenate(name="concatenate")([s, d, mu, av, mx, mn])
-    out_cat = Dense(3, name="out_cat")(cat)
-    out_sum = L.Add(name="out_sum")([s, d, mu])
-    m = Model([a, b], [out_sum, out_cat])
-    return dict(model=m, batch=4)
-
-
-@model("weights_only", ("tf-keras",), "Keras 2 style save_weights('weights.h5') of the seed_lstm8_tanh_sigmoid architecture + model.json (to_json); no model.h5")
-def _():
-    spec = _lstm8("tanh", "sigmoid")()
-    spec["weights_only"] = True
-    spec["notes"] = "weights.h5 from model.save_weights (layer_names at file root, no model_config); model.json = model.to_json()"
-    return spec
-
-
-@model("chunked_attrs", ("keras3", "tf-keras", "keras2.2.4"),
-       "Sequential Dense(2, name='dense_in') + 72 Activation layers (tanh/linear/sigmoid) with 1000-char names, so the "
-       "layer_names attribute (over 64 KiB) is split by Keras into layer_names0, layer_names1; report.json is compact (no per-layer config)")
-def _():
-    layers = [Dense(2, name="dense_in", **first(shape=(2,)))]
-    # Theano's pure-Python mode (cxx=) cannot run the fused gradient Elemwise of 72 chained tanh/sigmoid
-    # (numpy ufuncs take at most 32 operands), so Keras 2.2.4 gets linear activations only.
-    acts = ("linear",) if K2 else ("tanh", "linear", "sigmoid")
-    for i in range(72):
-        layers.append(L.Activation(acts[i % len(acts)], name=("activation_%03d_" % i + "y" * 1000)[:1000]))
-    m = seq(layers, shape=(2,))
-    return dict(model=m, batch=4, epochs=1, optimizer="sgd", compact_report=True,
-                notes="optimizer sgd (no slot variables) to keep the file small" +
-                      ("; Keras 2.2.4: all activations linear (Theano python-mode fusion limit)" if K2 else ""))
+# ---------------------------------------------------------------- the catalogues
+import sample_models  # noqa: E402,F401  (registers Scripts/sample_models/*.py: first.py, then the families)
 
 
 # ---------------------------------------------------------------- driver
@@ -733,10 +252,23 @@ class PredictAtEpochEnd(keras.callbacks.Callback):
 
 
 def build_one(name, out_root):
+    """Fit, predict and save sample `name` into <out_root>/<GEN>/<name>/.
+
+    A builder returns a spec dict: model; x (list of train inputs, default random), y (targets, default random
+    in the declared output shapes), x_pred (predict inputs, default x); batch (predict batch size), fit_batch,
+    epochs, shuffle, optimizer, loss; notes, covers (per-generation text), extra (merged into report.json);
+    optionally checkpoints=dict(keep=...), stateful, weights_only, compact_report, fit_model (a model sharing
+    the layers that is trained instead), inference_model (fn(model) -> twin whose predict is expected*.npy).
+    """
     entry = MODELS[name]
-    set_seeds(sorted(MODELS).index(name))
+    legacy = is_legacy(name)  # the first samples keep exactly the files (and seeds) they always had
+    set_seeds(seed_offset(name))
     if K3 or TFK:
         keras.backend.clear_session()
+    elif not legacy:
+        # Keras 1/2 keep auto-name counters (dense_input_1, ...) for the whole process: restart them so a new
+        # sample's names do not depend on which models ran before it (the legacy ones keep their old names).
+        (keras.backend.reset_uids if hasattr(keras.backend, "reset_uids") else keras.backend.common.reset_uids)()
     spec = entry["fn"]()
     m = spec["model"]
     out_dir = os.path.join(out_root, GEN, name)
@@ -798,7 +330,11 @@ def build_one(name, out_root):
             p = os.path.join(ck_dir, "%d.%s" % (e, ext))
             ckpt_info["files"]["%d.%s" % (e, ext)] = inspect_h5(p) if os.path.exists(p) else "MISSING"
     else:
-        fit(m, one(x), one(y), spec.get("epochs", 2), fit_batch, shuffle=spec.get("shuffle", True))
+        # fit_model: a model sharing m's layers that Keras can train when m itself cannot be fit as a whole
+        fm = spec.get("fit_model", m)
+        if fm is not m:
+            compile_model(fm, spec)
+        fit(fm, one(x), one(y), spec.get("epochs", 2), fit_batch, shuffle=spec.get("shuffle", True))
 
     stateful = bool(spec.get("stateful", False))
     if stateful:
@@ -806,6 +342,14 @@ def build_one(name, out_root):
     preds = m.predict(one(x_pred), batch_size=batch, verbose=0)
     if stateful:
         reset_states(m)
+    # A model whose graph forces training-mode behaviour (Dropout(...)(x, training=True)) predicts random
+    # numbers; its spec gives an inference-mode twin (same weights) whose predict becomes expected*.npy.
+    outputs_model = m
+    random_files = []
+    if spec.get("inference_model"):
+        random_files = save_outputs(out_dir, "predict_random", onames, preds)
+        outputs_model = spec["inference_model"](m)
+        preds = outputs_model.predict(one(x_pred), batch_size=batch, verbose=0)
 
     # inputs
     if len(x_pred) == 1:
@@ -857,7 +401,7 @@ def build_one(name, out_root):
         "backend": backend_name() if not K1 else keras.backend.backend(),
         "generation": GEN,
         "model": name,
-        "covers": entry["covers"],
+        "covers": spec.get("covers", entry["covers"]),
         "model_class": m.__class__.__name__,
         "saved_with": "model.save_weights('weights.h5')" if spec.get("weights_only") else "model.save('model.h5')",
         "predict_batch_size": batch,
@@ -899,8 +443,21 @@ def build_one(name, out_root):
         rep.update(spec["extra"])
     if ckpt_info:
         rep["checkpoints"] = ckpt_info
+    if random_files:
+        rep["predict_random_files"] = random_files
+        rep["predict_random_max_abs_diff_to_expected"] = float(max(
+            np.max(np.abs(np.load(os.path.join(out_dir, r)).astype("float64") - np.asarray(p, "float64")))
+            for r, p in zip(random_files, to_list(preds))))
+    if not legacy:
+        rep.update(write_layer_outputs(out_dir, outputs_model, x_pred, batch))
+        if K3 and not spec.get("weights_only"):
+            rep["native"] = "native.json (model.keras, model.weights.h5, model.json)"
     with open(os.path.join(out_dir, "report.json"), "w") as f:
         json.dump(rep, f, indent=1)
+    if not legacy and K3 and not spec.get("weights_only"):
+        # last: the reload checks clear the Keras session
+        write_native_twins(out_dir, m, x_pred, [np.asarray(p, "float32") for p in to_list(preds)], batch,
+                           notes=spec.get("native_notes"))
     return out_dir
 
 
@@ -913,6 +470,10 @@ def main():
     names = [n for n, e in MODELS.items() if GEN in e["gens"]]
     if args.only:
         wanted = set(args.only.split(","))
+        unknown = sorted(wanted - set(MODELS))
+        if unknown:
+            print("unknown model names: %s (see --list)" % ", ".join(unknown), file=sys.stderr)
+            return 2
         names = [n for n in names if n in wanted]
     if args.list:
         print("\n".join(names))

@@ -47,6 +47,16 @@ python3 Scripts/samples_readme.py                        # rewrite this README
   `chunked_attributes`). `hard_sigmoid_variant` is measured from `keras.activations.hard_sigmoid(1.0)`.
 - `checkpoints/` (autoencoders only): files written by `keras.callbacks.ModelCheckpoint(filepath=".../{epoch}.hdf5")`
   during `fit`, plus `expected_<epoch>.npy` = `predict(input.npy)` at the end of that epoch (a callback).
+- Samples added with the per-family catalogues (`Scripts/sample_models/*.py`: activations, attention, normalization,
+  merges, graph, benchmarks; every sample not in `sample_kit.LEGACY_SEED_ORDER`) also have:
+  - `layer_outputs.npz`: every layer's output for `input*.npy`, computed by that Keras (`Model(model.inputs,
+    [outputs])` in tf-keras / Keras 3, `K.function` in Keras 1/2); keys `<layer>` for the first output, `<layer>:1`, ...
+    for more (`return_attention_scores`); Keras 3 operation nodes too; float32. A shared layer holds its first call
+    (`report.json` `layer_outputs_shared`); `layer_outputs_skipped` says what could not be fetched.
+  - keras3 only: `model.keras`, `model.weights.h5`, `model.json` and `native.json` (the layout described below),
+    saved from the freshly trained model; `native.json` `reload_errors` records what Keras 3 cannot reload itself.
+  - `training_true_dropout`: `predict_random.npy` = what `model.predict` returned (its Dropout node has
+    `training=True`); `expected.npy` is the inference-mode output (see its `report.json` notes).
 
 ## Things worth knowing (facts read off these files)
 
@@ -88,8 +98,10 @@ python3 Scripts/samples_readme.py                        # rewrite this README
   `masked_bidirectional`, which Keras 3.15 cannot load back (`Unknown layer: 'NotEqual'`). With `--cross`, Keras 3
   refuses most tf-keras RNN files (`time_major`), and loads tf-keras `dense_activations` but predicts differently
   (max diff 0.043: the hard_sigmoid trap); tf-keras cannot load any Keras 3 file (InputLayer `batch_shape`).
-- Determinism: seeds are fixed per model (1234 + index of the model name); rerunning gives identical expected
-  files on this machine (checked for keras3 and tf-keras).
+- Determinism: seeds are fixed per model: 1234 + the index of the name in the frozen list
+  `sample_kit.LEGACY_SEED_ORDER` for the first samples, 1234 + 1000 + crc32(name) % 1000003 for later ones, so
+  adding models never moves an old seed; rerunning gives identical files on this machine (checked for keras3,
+  tf-keras and keras2.2.4 after the catalogue split: byte-identical).
 - `SampleCheckpoints/bad/` is not made by these scripts.
 
 """

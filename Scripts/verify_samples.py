@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Check SampleCheckpoints/: every model dir has its files, every .h5/.hdf5 re-opens with h5py and holds
 model_config + model_weights (weights-only files: layer_names at the root), weight datasets match
-weight_names, and the npy files match report.json. Optionally (--reload) reload each model.h5 with the
+weight_names, the npy files match report.json, and the newer samples' layer_outputs.npz (float32, the keys
+report.json lists, equal to expected*.npy where a model output is a layer's first output) and native.json
+files exist. Optionally (--reload) reload each model.h5 with the
 Keras of the current venv and compare predict() against expected*.npy.
 Runs with any python that has numpy + h5py (e.g. the modern venv).
 Usage: python Scripts/verify_samples.py [SampleCheckpoints] [--reload | --cross]
@@ -47,6 +49,34 @@ def check_h5(path, weights_only=False):
     return problems
 
 
+def check_layer_outputs(mdir, rep):
+    """layer_outputs.npz (newer samples): the keys report.json lists, float32, and each model output that is
+    a layer's first output equals that layer's entry (both are Keras predictions of the same input)."""
+    fn = rep.get("layer_outputs")
+    if not fn:
+        return []
+    path = os.path.join(mdir, fn)
+    if not os.path.exists(path):
+        return ["missing " + fn]
+    probs = []
+    with np.load(path) as z:
+        keys = list(z.keys())
+        if keys != rep.get("layer_outputs_keys", keys):
+            probs.append("%s keys differ from report.json" % fn)
+        for k in keys:
+            if z[k].dtype != np.float32:
+                probs.append("%s[%s] not float32" % (fn, k))
+        if len(set(rep["outputs"])) == len(rep["outputs"]):  # outputs named by layer: compare
+            for name, efn in zip(rep["outputs"], rep["expected_files"]):
+                if name in keys:
+                    e = np.load(os.path.join(mdir, efn))
+                    if e.shape != z[name].shape:
+                        probs.append("%s[%s] shape %s != %s" % (fn, name, z[name].shape, e.shape))
+                    elif float(np.max(np.abs(e.astype(np.float64) - z[name]))) > 1e-5:
+                        probs.append("%s[%s] differs from %s" % (fn, name, efn))
+    return probs
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     reload_ = "--reload" in sys.argv or "--cross" in sys.argv
@@ -83,6 +113,14 @@ def main():
                     probs.append("%s not float32" % fn)
             if rep["generation"] != gen:
                 probs.append("generation mismatch")
+            probs += check_layer_outputs(mdir, rep)
+            for fn in rep.get("predict_random_files", []):
+                if not os.path.exists(os.path.join(mdir, fn)):
+                    probs.append("missing " + fn)
+            if os.path.exists(os.path.join(mdir, "native.json")):
+                for fn in json.load(open(os.path.join(mdir, "native.json")))["files"]:
+                    if not os.path.exists(os.path.join(mdir, fn.rstrip("/"))):
+                        probs.append("missing native file " + fn)
             ck = rep.get("checkpoints")
             if ck:
                 for fn in ck["kept"]:
@@ -107,7 +145,9 @@ def main():
                     p = p if isinstance(p, list) else [p]
                     d = max(float(np.abs(np.asarray(a) - np.load(os.path.join(mdir, f))).max())
                             for a, f in zip(p, rep["expected_files"]))
-                    print("    reload %s/%s max|diff| %.3g" % (gen, model, d))
+                    why = " (a node has training=True; expected is the inference-mode output, see report notes)" if rep.get(
+                        "predict_random_files") else ""
+                    print("    reload %s/%s max|diff| %.3g%s" % (gen, model, d, why))
                 except Exception as e:
                     print("    reload %s/%s: keras could not reload (%s)" % (gen, model, str(e).splitlines()[0][:120]))
             status = "OK " if not probs else "BAD"
