@@ -40,12 +40,14 @@ let package = Package(
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]
         ),
+        // Refuses FIFOs and devices before opening them; writes outputs atomically (or directly to devices).
+        .target(name: "SafeFiles"),
         // Read-only HDF5 in Swift: files, groups, attributes, datasets. Knows nothing of Keras.
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "HDF5", dependencies: ["CHDF5", "SafeFiles"]),
         // NumPy .npy / .npz reading and writing.
-        .target(name: "NumPyFiles", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "NumPyFiles", dependencies: ["SafeFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Keras checkpoints: formats, model configs, stored weights; binds them through a LayerCatalog.
-        .target(name: "KerasCheckpoint", dependencies: ["HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "KerasCheckpoint", dependencies: ["HDF5", "SafeFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Tensors, kernels, layers, graph. Pure Swift, no BLAS, no Keras file knowledge.
         .target(
             name: "ReplayEngine",
@@ -56,10 +58,10 @@ let package = Package(
         // generation, config and weight roles, output shapes, and the engine layer that replays it.
         .target(name: "KerasLayers", dependencies: ["HDF5", "KerasCheckpoint", "ReplayEngine"]),
         // The library facade: checkpoint → engine model, predict, gate traces, checkpoint diffs.
-        .target(name: "KerasReplay", dependencies: ["HDF5", "KerasCheckpoint", "KerasLayers", "ReplayEngine", "NumPyFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "KerasReplay", dependencies: ["HDF5", "KerasCheckpoint", "KerasLayers", "ReplayEngine", "NumPyFiles", "SafeFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(
             name: "KerasReplayCLI",
-            dependencies: ["KerasReplay", "KerasCheckpoint", "NumPyFiles", "ReplayEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["KerasReplay", "KerasCheckpoint", "NumPyFiles", "ReplayEngine", "SafeFiles", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Mutates sample checkpoints and inputs and runs keras-replay on each in a child process
         // with a time limit, classifying what happened (Scripts/fuzz.sh drives it).

@@ -6,6 +6,7 @@
 
 #include <hdf5.h>
 #include <string.h>
+#include <stdio.h>
 
 static inline hid_t chdf5_p_default(void) { return H5P_DEFAULT; }
 static inline hid_t chdf5_e_default(void) { return H5E_DEFAULT; }
@@ -38,6 +39,41 @@ static inline long long chdf5_attribute_count(hid_t object) {
     if (H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS) < 0) return -1;
 #endif
     return (long long)info.num_attrs;
+}
+
+/// An identity of the object (its address in the file; two hard links to one object give the
+/// same), as text in `buffer`; returns 0, or -1 on failure.
+static inline int chdf5_object_identity(hid_t object, char *buffer, size_t capacity) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    if (H5Oget_info3(object, &info, H5O_INFO_BASIC) < 0) return -1;
+    char *text = NULL;
+    if (H5Otoken_to_str(object, &info.token, &text) < 0 || text == NULL) return -1;
+    strncpy(buffer, text, capacity - 1);
+    buffer[capacity - 1] = 0;
+    H5free_memory(text);
+#else
+    H5O_info_t info;
+    if (H5Oget_info2(object, &info, H5O_INFO_BASIC) < 0) return -1;
+    snprintf(buffer, capacity, "%llu", (unsigned long long)info.addr);
+#endif
+    return 0;
+}
+
+/// The file address of the object's header; returns 0, or -1 on failure.
+static inline int chdf5_object_address(hid_t object, unsigned long long *address) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    if (H5Oget_info3(object, &info, H5O_INFO_BASIC) < 0) return -1;
+    haddr_t addr = 0;
+    if (H5VLnative_token_to_addr(object, info.token, &addr) < 0) return -1;
+    *address = (unsigned long long)addr;
+#else
+    H5O_info_t info;
+    if (H5Oget_info2(object, &info, H5O_INFO_BASIC) < 0) return -1;
+    *address = (unsigned long long)info.addr;
+#endif
+    return 0;
 }
 
 /// Frees the strings libhdf5 allocated when reading variable-length strings.

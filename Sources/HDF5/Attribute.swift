@@ -93,7 +93,8 @@ enum AttributeReader {
             let count = shape.reduce(1, *)
             let typeClass = H5Tget_class(type)
             if typeClass == H5T_STRING {
-                return .strings(try readStrings(attribute, type: type, space: space, count: count, file: file, object: where_), shape: shape)
+                return .strings(try readStrings(attribute, type: type, space: space, count: count, file: file, object: where_,
+                                                owner: object, name: name), shape: shape)
             }
             if typeClass == H5T_FLOAT || typeClass == H5T_INTEGER {
                 guard count * 8 <= file.limits.maxAttributeBytes else {
@@ -137,7 +138,8 @@ enum AttributeReader {
         return try body(attribute, type, space)
     }
 
-    private static func readStrings(_ attribute: hid_t, type: hid_t, space: hid_t, count: Int, file: HDF5File, object: String) throws -> [String] {
+    private static func readStrings(_ attribute: hid_t, type: hid_t, space: hid_t, count: Int, file: HDF5File, object: String,
+                                    owner: hid_t, name: String) throws -> [String] {
         if count == 0 { return [] }
         let memoryType = H5Tcopy(chdf5_c_s1())
         defer { H5Tclose(memoryType) }
@@ -146,11 +148,14 @@ enum AttributeReader {
             guard count * 8 <= file.limits.maxAttributeBytes else {
                 throw HDF5Error(file: file.path, object: object, message: "declares \(count) strings, over the limit")
             }
-            try file.requireConsistentGlobalHeap(object: object)
+            try file.requireConsistentStrings(attribute: name, count: count, on: owner, described: object)
             H5Tset_size(memoryType, chdf5_variable())
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            // The strings' lengths come from the file; libhdf5 allocates what they claim.
-            let headroom = file.limits.maxAttributeBytes + (64 << 20)
+            // The strings' lengths come from the file; libhdf5 allocates what they claim. Reading
+            // a legitimate string takes a few copies of it (the heap collection, the conversion
+            // buffer, the result): a 24 MB model_config needs ~100 MB, so the headroom is four
+            // times the attribute limit, still far below the gigabytes a damaged length claims.
+            let headroom = file.limits.maxAttributeBytes * 4 + (64 << 20)
             try withDataHeadroom(headroom) { capped in
                 let status = pointers.withUnsafeMutableBytes { H5Aread(attribute, memoryType, $0.baseAddress) }
                 guard status >= 0 else {

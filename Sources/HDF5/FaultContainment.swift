@@ -12,8 +12,9 @@ import Foundation
 /// by the length a descriptor in the file claims (up to 2^32 elements) and zero-fills it, and some
 /// dataset buffers by the size the storage declares, so one flipped byte costs gigabytes and tens
 /// of seconds of page faults before the read fails. While such a read runs, the process's data
-/// limit (`RLIMIT_DATA`) is lowered to what it uses plus a headroom (128 MiB for strings, 256 MiB
-/// for datasets), so the allocation fails at once and the read ends in a clean error. The limit is process-wide, which is why this is opt-in: a program turns it on
+/// limit (`RLIMIT_DATA`) is lowered to what it uses plus a headroom (four times the attribute
+/// limit plus 64 MiB for strings, 256 MiB for datasets), so the allocation fails at once and the
+/// read ends in a clean error. The limit is process-wide, which is why this is opt-in: a program turns it on
 /// only when nothing else allocates while it reads a checkpoint (the command-line tool).
 public enum LibraryFaults {
     /// Installs the handlers (once; later calls only change the message and exit code).

@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import SafeFiles
 
 /// An HDF5 file opened read-only. Nothing in this module can write to it.
 public final class HDF5File: @unchecked Sendable {
@@ -9,8 +10,6 @@ public final class HDF5File: @unchecked Sendable {
     let identifier: hid_t
     /// The bytes of a file opened from memory (for `GlobalHeapCheck`).
     private let image: [UInt8]?
-    /// `GlobalHeapCheck`'s verdict, computed on the first variable-length read (under the library lock).
-    private var heapVerdict: String??
 
     /// Opens `path` read-only.
     /// - Throws: `HDF5Error` when the file is missing, unreadable or not HDF5.
@@ -18,15 +17,9 @@ public final class HDF5File: @unchecked Sendable {
         self.path = path
         self.limits = limits
         image = nil
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw HDF5Error(file: path, message: "no such file")
-        }
-        guard !isDirectory.boolValue else {
-            throw HDF5Error(file: path, message: "is a directory, not a file")
-        }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw HDF5Error(file: path, message: "not readable (permission denied)")
+        // A FIFO or device would block libhdf5's open: refuse anything but a regular file first.
+        do { try SafeFiles.requireRegularFile(path) } catch let failure as SafeFiles.Failure {
+            throw HDF5Error(file: path, message: failure.message)
         }
         identifier = try withLibrary {
             let accessList = chdf5_fapl_create()
@@ -73,19 +66,20 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
-    /// Throws when libhdf5 must not read variable-length data from this file (see `GlobalHeapCheck`).
-    func requireConsistentGlobalHeap(object: String) throws {
-        if heapVerdict == nil {
-            if let image {
-                heapVerdict = image.withUnsafeBytes { GlobalHeapCheck.problem(in: $0) }
-            } else if let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) {
-                heapVerdict = data.withUnsafeBytes { GlobalHeapCheck.problem(in: $0) }
-            } else {
-                heapVerdict = .some("cannot be read to check its global heap")
-            }
+    /// Throws when libhdf5 must not read the variable-length strings of attribute `name` on
+    /// `object` (see `GlobalHeapCheck`): only that object's header and the heap collections its
+    /// descriptors name are read. Callers hold the library lock.
+    func requireConsistentStrings(attribute name: String, count: Int, on object: hid_t, described path: String) throws {
+        var address: UInt64 = 0
+        guard chdf5_object_address(object, &address) == 0 else {
+            throw HDF5Error(file: self.path, object: path, message: "cannot locate its object header (\(takeLibraryErrorMessage()))")
         }
-        if let problem = heapVerdict! {
-            throw HDF5Error(file: path, object: object, message: "the file is damaged: \(problem)")
+        let bytes: FileBytes?
+        if let image { bytes = FileBytes(image: image) } else { bytes = FileBytes(path: self.path) }
+        guard let bytes else { throw HDF5Error(file: self.path, object: path, message: "cannot be read to check its string descriptors") }
+        defer { bytes.close() }
+        if let problem = GlobalHeapCheck.problem(attribute: name, count: count, headerAddress: address, bytes: bytes) {
+            throw HDF5Error(file: self.path, object: path, message: "the file is damaged: \(problem)")
         }
     }
 

@@ -68,6 +68,18 @@ public final class HDF5Group: @unchecked Sendable {
         path == "/" ? "/" + relative : path + "/" + relative
     }
 
+    /// The group's identity in the file (its object address): two hard links to one group give
+    /// the same, so a walk can tell a group that links back to an ancestor.
+    public func identity() throws -> String {
+        try withLibrary {
+            var buffer = [CChar](repeating: 0, count: 128)
+            guard chdf5_object_identity(identifier, &buffer, buffer.count) == 0 else {
+                throw HDF5Error(file: file.path, object: path, message: "cannot read its object address (\(takeLibraryErrorMessage()))")
+            }
+            return AttributeReader.string(from: buffer)
+        }
+    }
+
     /// Names of the links in this group, in name order.
     public func childNames() throws -> [String] {
         try withLibrary {

@@ -63,12 +63,17 @@ public struct ReadLimits: Sendable, Equatable {
     public var maxDatasetElements: Int
     /// Largest number of bytes one attribute may declare.
     public var maxAttributeBytes: Int
+    /// Largest number of elements one tensor of a replay may hold (a config saying
+    /// `RepeatVector(n=1e9)` declares a layer output no weight bounds).
+    public var maxTensorElements: Int
 
-    public init(maxDatasetElements: Int = 1 << 28, maxAttributeBytes: Int = 64 << 20) {
+    public init(maxDatasetElements: Int = 1 << 28, maxAttributeBytes: Int = 64 << 20, maxTensorElements: Int = 1 << 30) {
         self.maxDatasetElements = maxDatasetElements
         self.maxAttributeBytes = maxAttributeBytes
+        self.maxTensorElements = maxTensorElements
     }
 
-    /// 2^28 elements (1 GiB of float32) per dataset, 64 MiB per attribute: far under 24 GiB.
+    /// 2^28 elements (1 GiB of float32) per dataset, 64 MiB per attribute, 2^30 elements (4 GiB
+    /// of float32) per replayed tensor: far under 24 GiB.
     public static let standard = ReadLimits()
 }

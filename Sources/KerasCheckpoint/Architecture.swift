@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 
 /// A model's architecture given apart from its weights: what `model.to_json()` wrote, or the
 /// architecture of another checkpoint. Weights-only files need one to be replayed.
@@ -14,6 +15,9 @@ public struct Architecture: Sendable {
 
     /// Reads a `model.to_json()` file (or a `.keras` archive's `config.json`).
     public init(configFile path: String) throws {
+        do { try SafeFiles.requireRegularFile(path) } catch let failure as SafeFiles.Failure {
+            throw CheckpointError(file: path, message: failure.message)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CheckpointError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }

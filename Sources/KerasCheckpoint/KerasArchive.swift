@@ -30,16 +30,28 @@ struct KerasArchive {
                 throw CheckpointError(file: path, message: ".keras archive: member '\(name)' declares \(entry.uncompressedSize) bytes, over the limit of \(limit)")
             }
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(Int(entry.uncompressedSize))
+            let declared = Int(entry.uncompressedSize)
+            bytes.reserveCapacity(declared)
+            let checksum: CRC32
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                    guard bytes.count + chunk.count <= limit else { throw ArchiveOverflow() }
+                // Stop at the size the member declares: a member that lies about it is refused
+                // before it inflates further.
+                checksum = try archive.extract(entry, skipCRC32: false) { chunk in
+                    guard bytes.count + chunk.count <= declared else { throw ArchiveOverflow() }
                     bytes.append(contentsOf: chunk)
                 }
             } catch is ArchiveOverflow {
-                throw CheckpointError(file: path, message: ".keras archive: member '\(name)' inflates past the limit of \(limit) bytes")
+                throw CheckpointError(file: path, message: ".keras archive: member '\(name)' inflates past the \(declared) bytes it declares")
             } catch {
                 throw CheckpointError(file: path, message: ".keras archive: member '\(name)' is damaged (\(error))")
+            }
+            guard bytes.count == declared else {
+                throw CheckpointError(file: path, message: ".keras archive: member '\(name)' declares \(declared) bytes, found \(bytes.count)")
+            }
+            // Keras refuses a member whose CRC-32 does not match ("Bad CRC-32"); so do we: one
+            // flipped bit in a kernel would otherwise replay with wrong numbers.
+            guard checksum == entry.checksum else {
+                throw CheckpointError(file: path, message: ".keras archive: member '\(name)' expected CRC-32 \(String(entry.checksum, radix: 16)), found \(String(checksum, radix: 16)) (the member is damaged)")
             }
             return bytes
         }

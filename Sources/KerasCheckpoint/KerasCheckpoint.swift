@@ -1,4 +1,5 @@
 import HDF5
+import SafeFiles
 
 /// How a checkpoint file is laid out.
 public enum CheckpointFormat: String, Sendable, Equatable {
@@ -71,6 +72,10 @@ public final class KerasCheckpoint: @unchecked Sendable {
             var version: KerasVersion?
             let stored: [(name: String, entries: [WeightEntry])]
 
+            // A FIFO or device would block the first read: refuse anything but a regular file.
+            do { try SafeFiles.requireRegularFile(path) } catch let failure as SafeFiles.Failure {
+                throw CheckpointError(file: path, message: failure.message)
+            }
             if KerasArchive.isArchive(path) {
                 let archive = try KerasArchive(path: path, limits: limits)
                 file = try HDF5File(image: archive.weightsImage, name: "\(path):model.weights.h5", limits: limits)

@@ -19,7 +19,10 @@ enum NativeLayout {
         let paths = try layersGroup.childNames()
         var pathByLayer: [String: String] = [:]
         for path in paths where (try? layersGroup.kind(of: "\(path)/vars")) == .group {
-            if let name = try layersGroup.group("\(path)/vars").attribute("name").string { pathByLayer[name] = path }
+            // A group without a `name` attribute is not one Keras wrote for a layer; Keras ignores it.
+            let vars = try layersGroup.group("\(path)/vars")
+            guard vars.hasAttribute("name") else { continue }
+            if let name = try vars.attribute("name").string { pathByLayer[name] = path }
         }
         // Files without name attributes: Keras names each path after the layer's class, snake_case,
         // with a counter for repeats, in the order of the model's layers.
@@ -74,7 +77,9 @@ enum NativeLayout {
             let inner = try group.group("layers")
             var pathByName: [String: String] = [:]
             for child in try inner.childNames() where (try? inner.kind(of: "\(child)/vars")) == .group {
-                if let name = try inner.group("\(child)/vars").attribute("name").string { pathByName[name] = child }
+                let vars = try inner.group("\(child)/vars")
+                guard vars.hasAttribute("name") else { continue }
+                if let name = try vars.attribute("name").string { pathByName[name] = child }
             }
             for innerLayer in nested.layers {
                 guard let child = pathByName[innerLayer.name] else { continue }

@@ -43,6 +43,7 @@ extension ReplayModel {
                 wanted.append(source)
             }
         }
+        try checkSizes(inputs)
         do {
             let (outputs, collected) = try graph.predict(inputs, collecting: wanted)
             return LayerActivations(arrays: Array(zip(names, collected)).map { (name: $0.0, tensor: $0.1) }, outputs: outputs)

@@ -27,14 +27,20 @@ public final class ReplayModel: @unchecked Sendable {
     /// noise inside `model.predict` (random outputs); keras-replay replays them in inference mode.
     public let trainingModeLayers: [String]
 
+    /// The limits the model was loaded with; `maxTensorElements` bounds every layer output of a run.
+    public let limits: ReadLimits
+    /// Layer output sizes checked for input shapes seen before (shape inference runs once per shape).
+    private let checkedShapes = CheckedShapes()
+
     /// Loads the checkpoint at `path`; weights-only files need their `architecture`. `limits`
-    /// bound what the file may declare (dataset elements, attribute bytes).
+    /// bound what the file may declare (dataset elements, attribute bytes, tensor elements).
     public convenience init(path: String, architecture: Architecture? = nil, limits: ReadLimits = .standard) throws {
-        try self.init(checkpoint: KerasCheckpoint(path: path, limits: limits, architecture: architecture))
+        try self.init(checkpoint: KerasCheckpoint(path: path, limits: limits, architecture: architecture), limits: limits)
     }
 
-    public init(checkpoint: KerasCheckpoint) throws {
+    public init(checkpoint: KerasCheckpoint, limits: ReadLimits = .standard) throws {
         self.checkpoint = checkpoint
+        self.limits = limits
         guard let model = checkpoint.model else {
             throw ReplayError(file: checkpoint.path, message: "holds weights only, no architecture; give it with --config model.json (what model.to_json() wrote) or --architecture CHECKPOINT")
         }
@@ -51,6 +57,7 @@ public final class ReplayModel: @unchecked Sendable {
 
     /// Runs the model on one tensor per input (batch first), like `model.predict`.
     public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
+        try checkSizes(inputs)
         do {
             return try graph.predict(inputs)
         } catch let error as EngineError {
@@ -62,6 +69,49 @@ public final class ReplayModel: @unchecked Sendable {
     public func resetStates() {
         graph.resetStates()
     }
+}
+
+extension ReplayModel {
+    /// Refuses inputs for which some layer's output would exceed `limits.maxTensorElements`
+    /// (worked out from the configs, with the inputs' real shapes, before anything is allocated).
+    func checkSizes(_ inputs: [Tensor]) throws {
+        guard let model = checkpoint.model else { return }
+        let batch = graph.fixedBatchSize ?? inputs.first?.shape.first ?? 1
+        let shapes = inputs.map { [batch] + $0.shape.dropFirst() }
+        guard !checkedShapes.contains(shapes) else { return }
+        var concrete = model
+        for (index, reference) in model.inputs.enumerated() where index < shapes.count {
+            guard let position = concrete.layers.firstIndex(where: { $0.name == reference.layer }) else { continue }
+            let shape = JSONValue.array(shapes[index].map { .number(Double($0)) })
+            concrete.layers[position].config = .object(["batch_shape": shape, "name": .string(reference.layer)])
+        }
+        let outputs: [String: [TensorShape]]
+        do {
+            outputs = try ShapeInference.outputShapes(of: concrete, version: checkpoint.kerasVersion, catalog: checkpoint.catalog)
+        } catch let error as LayerError {
+            throw ReplayError(file: checkpoint.path, message: error.description)
+        }
+        for layer in model.layers {
+            for shape in outputs[layer.name] ?? [] where shape.allSatisfy({ $0 != nil }) {
+                let (count, overflow) = shape.reduce((1, false)) { partial, dimension in
+                    let (product, overflow) = partial.0.multipliedReportingOverflow(by: dimension!)
+                    return (product, partial.1 || overflow)
+                }
+                if overflow || count > limits.maxTensorElements {
+                    throw ReplayError(file: checkpoint.path, message: "layer '\(layer.name)' (\(layer.className)): its output \(formatShape(shape)) for this input would hold \(overflow ? "more than 2^63" : String(count)) values, over the limit of \(limits.maxTensorElements) (KERAS_REPLAY_MAX_TENSOR_ELEMENTS)")
+                }
+            }
+        }
+        checkedShapes.insert(shapes)
+    }
+}
+
+/// Input shapes whose layer output sizes were already checked.
+final class CheckedShapes: @unchecked Sendable {
+    private var seen = Set<[[Int]]>()
+    private let lock = NSLock()
+    func contains(_ shapes: [[Int]]) -> Bool { lock.lock(); defer { lock.unlock() }; return seen.contains(shapes) }
+    func insert(_ shapes: [[Int]]) { lock.lock(); defer { lock.unlock() }; seen.insert(shapes) }
 }
 
 /// A failure to replay, naming the file and the layer.

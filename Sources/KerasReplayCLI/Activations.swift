@@ -30,7 +30,7 @@ struct Activations: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func validate() throws {
-        if let output, !output.hasSuffix(".npz") { throw ValidationError("--output must name an .npz file (one array per layer output), found '\(output)'") }
+        if let output { try OutputFile.check(output, option: "--output", formats: ["npz"]) }
     }
 
     func run() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KerasReplay
+import NumPyFiles
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,6 +59,10 @@ struct Diff: ParsableCommand {
 
     @OptionGroup var architectureOptions: ArchitectureOptions
 
+    func validate() throws {
+        if let plot { try OutputFile.check(plot, option: "--plot", formats: ["svg"]) }
+    }
+
     func run() throws {
         let limits = try environmentReadLimits()
         containLibraryFaults(reading: paths.joined(separator: " or "), exitCode: 2)
@@ -112,7 +117,7 @@ struct Diff: ParsableCommand {
         guard !chart.series.isEmpty else {
             throw ValidationError("nothing to plot by \(plotBy.rawValue): the checkpoints have no such columns (try --plot-by layer)")
         }
-        try chart.render().write(toFile: path, atomically: true, encoding: .utf8)
+        try NumPyFile.writeAtomically(Data(chart.render().utf8), to: path)
         StandardError.write("wrote \(path)")
     }
 }

@@ -48,6 +48,18 @@ struct Gates: ParsableCommand {
 
     @OptionGroup var architectureOptions: ArchitectureOptions
 
+    func validate() throws {
+        if let output {
+            try OutputFile.check(output, option: "--output", formats: ["npz", "csv", "json"])
+            let named = OutputFile.format(of: output)
+            if let format, ["npz", "csv", "json"].contains(named), format.rawValue != named {
+                throw ValidationError("--format \(format.rawValue) with --output \(output): the extension and the format disagree")
+            }
+        }
+        if let plot { try OutputFile.check(plot, option: "--plot", formats: ["svg"]) }
+        if sample < 0 { throw ValidationError("--sample must be 0 or more (a row of the input batch), found \(sample)") }
+    }
+
     func run() throws {
         let limits = try environmentReadLimits()
         containLibraryFaults(reading: checkpoint)
@@ -74,7 +86,7 @@ struct Gates: ParsableCommand {
             guard sample >= 0, sample < trace.batchSize else {
                 throw ValidationError("--sample \(sample) is outside the batch of \(trace.batchSize)")
             }
-            let format = self.format ?? (output.map { $0.hasSuffix(".csv") ? .csv : $0.hasSuffix(".json") ? .json : .npz } ?? .npz)
+            let format = self.format ?? output.flatMap { Format(rawValue: OutputFile.format(of: $0)) } ?? .npz
             if let output {
                 switch format {
                 case .npz:

@@ -14,9 +14,10 @@ struct KerasReplayCommand: ParsableCommand {
         64 bad command line.
 
         Checkpoints are untrusted: what a file declares is checked against limits before \
-        anything is allocated, by default 2^28 elements per dataset (1 GiB of float32) and \
-        64 MiB per attribute. KERAS_REPLAY_MAX_DATASET_ELEMENTS and \
-        KERAS_REPLAY_MAX_ATTRIBUTE_BYTES change them.
+        anything is allocated, by default 2^28 elements per dataset (1 GiB of float32), \
+        64 MiB per attribute and 2^30 elements per layer output of a replay. \
+        KERAS_REPLAY_MAX_DATASET_ELEMENTS, KERAS_REPLAY_MAX_ATTRIBUTE_BYTES and \
+        KERAS_REPLAY_MAX_TENSOR_ELEMENTS change them.
         """,
         subcommands: [Inspect.self, Predict.self, Activations.self, Gates.self, Diff.self, Bench.self]
     )
@@ -79,7 +80,8 @@ struct ArchitectureOptions: ParsableArguments {
 func environmentReadLimits(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReadLimits {
     var limits = ReadLimits.standard
     for (name, keyPath) in [("KERAS_REPLAY_MAX_DATASET_ELEMENTS", \ReadLimits.maxDatasetElements),
-                            ("KERAS_REPLAY_MAX_ATTRIBUTE_BYTES", \ReadLimits.maxAttributeBytes)] {
+                            ("KERAS_REPLAY_MAX_ATTRIBUTE_BYTES", \ReadLimits.maxAttributeBytes),
+                            ("KERAS_REPLAY_MAX_TENSOR_ELEMENTS", \ReadLimits.maxTensorElements)] {
         guard let text = environment[name] else { continue }
         guard let value = Int(text), value > 0 else {
             throw ValidationError("\(name)='\(text)' is not a positive integer")

@@ -4,6 +4,7 @@ import KerasCheckpoint
 import KerasReplay
 import NumPyFiles
 import ReplayEngine
+import SafeFiles
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +39,14 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var architectureOptions: ArchitectureOptions
 
+    func validate() throws {
+        if let batchSize, !(1...(1 << 31)).contains(batchSize) {
+            throw ValidationError("--batch-size must be between 1 and 2^31, found \(batchSize)")
+        }
+        if !(tolerance >= 0) { throw ValidationError("--tolerance must be a number ≥ 0, found \(tolerance)") }
+        if let output { try OutputFile.check(output, option: "--output", formats: ["npy", "npz"]) }
+    }
+
     func run() throws {
         let limits = try environmentReadLimits()
         containLibraryFaults(reading: checkpoint)
@@ -45,13 +54,14 @@ struct Predict: ParsableCommand {
         try reportingFailures {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load(limits: limits), limits: limits)
             let inputs = try PredictInputs.load(input, model: model)
+            PredictInputs.warnAboutNonFinite(inputs, names: model.inputNames)
             if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
             let outputs = try model.predict(inputs, batchSize: batchSize)
             warnAboutReplay(model, checkpoint: checkpoint)
             let names = model.outputNames
             if let output {
                 let arrays = outputs.map { NumPyArray(shape: $0.shape, scalars: $0.scalars) }
-                if output.hasSuffix(".npz") {
+                if OutputFile.format(of: output) == "npz" {
                     try NumPyFile.writeArchive(Array(zip(names, arrays)).map { (name: $0.0, array: $0.1) }, to: output)
                 } else {
                     guard arrays.count == 1 else {
@@ -97,10 +107,12 @@ struct Predict: ParsableCommand {
     }
 }
 
-/// Refuses to write an output over one of the inputs or the checkpoint.
+/// Refuses to write an output over one of the inputs or the checkpoint: the same file by
+/// device and inode (a hard link or a bind mount of it included), or by path.
 func refuseOverwriting(_ output: String, inputs: [String]) throws {
     let target = URL(fileURLWithPath: output).resolvingSymlinksInPath().standardizedFileURL.path
-    for path in inputs where URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path == target {
+    for path in inputs where SafeFiles.sameFile(path, output)
+        || URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path == target {
         throw ValidationError("refusing to write the output over an input file: \(output)")
     }
 }
@@ -131,6 +143,17 @@ enum OutputSummary {
 
 /// The model inputs named on the command line: `--input X.npy`, or `--input NAME=PATH` per input.
 enum PredictInputs {
+    /// One warning per input holding NaN or infinity (its outputs will show it).
+    static func warnAboutNonFinite(_ inputs: [Tensor], names: [String]) {
+        for (name, tensor) in zip(names, inputs) {
+            let nan = tensor.scalars.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
+            let infinite = tensor.scalars.reduce(0) { $0 + ($1.isInfinite ? 1 : 0) }
+            guard nan + infinite > 0 else { continue }
+            let parts = [nan > 0 ? "\(nan) NaN" : nil, infinite > 0 ? "\(infinite) infinite" : nil].compactMap { $0 }
+            StandardError.write("keras-replay: warning: input '\(name)' holds \(parts.joined(separator: " and ")) value\(nan + infinite == 1 ? "" : "s"); the outputs that depend on them will too")
+        }
+    }
+
     static func load(_ input: [String], model: ReplayModel) throws -> [Tensor] {
         guard !input.isEmpty else {
             throw ValidationError("give the model's input with --input X.npy (inputs: \(model.inputNames.joined(separator: ", ")))")

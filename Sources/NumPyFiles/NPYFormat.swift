@@ -35,7 +35,10 @@ public enum NPYFormat {
         }
         let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
         guard let descr = headerString(header, key: "descr") else { throw fail("the .npy header has no 'descr'") }
-        let fortranOrder = header.range(of: "'fortran_order': True") != nil
+        // NumPy itself refuses anything but True or False here.
+        guard let fortranOrder = headerFlag(header, key: "fortran_order") else {
+            throw fail("the .npy header's 'fortran_order' is not True or False")
+        }
         guard let shape = headerShape(header) else { throw fail("the .npy header has no readable 'shape'") }
         var count = 1
         for dim in shape {
@@ -53,11 +56,25 @@ public enum NPYFormat {
             throw fail("truncated: shape \(shape) of \(descr) needs \(needed) bytes of data, found \(bytes.count - dataStart)")
         }
         var scalars = [Float](repeating: 0, count: count)
+        var inexact: (index: Int, value: String)?
         bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress!.advanced(by: dataStart)
-            for index in 0..<count {
-                scalars[index] = kind.load(base.advanced(by: index * kind.size))
+            if kind.base == .float, kind.size == 4, !kind.bigEndian {
+                // The common case, float32 little-endian: one copy.
+                scalars.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: count * 4)) }
+                return
             }
+            for index in 0..<count {
+                let pointer = base.advanced(by: index * kind.size)
+                scalars[index] = kind.load(pointer)
+                // An integer float32 cannot hold exactly (an id above 2^24) would become another id.
+                if inexact == nil, kind.base != .float, kind.size >= 4, let exact = kind.integer(pointer), Float(exactly: exact) == nil {
+                    inexact = (index, exact.description)
+                }
+            }
+        }
+        if let inexact {
+            throw fail("holds the integer \(inexact.value) (element \(inexact.index)), which float32 cannot hold exactly; keras-replay computes in float32 and would use another value")
         }
         if fortranOrder && shape.count > 1 {
             scalars = fortranToC(scalars, shape: shape)
@@ -81,12 +98,14 @@ public enum NPYFormat {
         let length = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
+        // Float32 little-endian is this machine's layout: one bulk copy.
+        #if _endian(little)
+        array.scalars.withUnsafeBytes { data.append(contentsOf: $0) }
+        #else
         array.scalars.withUnsafeBufferPointer { buffer in
-            for value in buffer {
-                let bits = value.bitPattern.littleEndian
-                withUnsafeBytes(of: bits) { data.append(contentsOf: $0) }
-            }
+            for value in buffer { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
         }
+        #endif
         return data
     }
 
@@ -98,6 +117,15 @@ public enum NPYFormat {
         let afterOpen = rest.index(after: open)
         guard let close = rest[afterOpen...].firstIndex(of: quote) else { return nil }
         return String(rest[afterOpen..<close])
+    }
+
+    /// `True` or `False` after `'key':`; nil for anything else.
+    static func headerFlag(_ header: String, key: String) -> Bool? {
+        guard let keyRange = header.range(of: "'\(key)'") else { return nil }
+        let rest = header[keyRange.upperBound...].drop { $0 == " " || $0 == ":" }
+        if rest.hasPrefix("True") { return true }
+        if rest.hasPrefix("False") { return false }
+        return nil
     }
 
     static func headerShape(_ header: String) -> [Int]? {
@@ -153,6 +181,22 @@ struct ElementKind {
         case "i" where [1, 2, 4, 8].contains(size): base = .signed
         case "u" where [1, 2, 4, 8].contains(size): base = .unsigned
         case "b" where size == 1: base = .bool
+        default: return nil
+        }
+    }
+
+    /// The value of an integer element, exactly (nil for floats and bools).
+    func integer(_ pointer: UnsafeRawPointer) -> Int64? {
+        var raw: UInt64 = 0
+        for byte in 0..<size {
+            let value = UInt64(pointer.load(fromByteOffset: byte, as: UInt8.self))
+            raw |= bigEndian ? value << UInt64(8 * (size - 1 - byte)) : value << UInt64(8 * byte)
+        }
+        switch base {
+        case .signed:
+            let shift = UInt64(64 - 8 * size)
+            return Int64(bitPattern: raw << shift) >> Int64(shift)
+        case .unsigned: return raw > UInt64(Int64.max) ? Int64.max : Int64(raw)
         default: return nil
         }
     }

@@ -1,10 +1,12 @@
 import Foundation
+import SafeFiles
 import ZIPFoundation
 
 /// Reading and writing `.npy` and `.npz` files. Writes go to a temporary file in the same
 /// folder and are renamed into place, so an interrupted run never leaves half a file.
 public enum NumPyFile {
     public static func read(_ path: String) throws -> NumPyArray {
+        try requireRegularFile(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw NumPyError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
@@ -17,6 +19,7 @@ public enum NumPyFile {
 
     /// Reads every array of an `.npz`, in archive order, named without the `.npy` suffix.
     public static func readArchive(_ path: String) throws -> [(name: String, array: NumPyArray)] {
+        try requireRegularFile(path)
         let archive: Archive
         do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
             throw NumPyError(file: path, message: "not a readable .npz (zip) archive")
@@ -37,42 +40,36 @@ public enum NumPyFile {
     }
 
     /// Writes arrays as an uncompressed `.npz` (what `numpy.savez` writes), in the given order.
+    /// Atomically for a regular file, directly into a device or FIFO (see `SafeFiles`).
     public static func writeArchive(_ arrays: [(name: String, array: NumPyArray)], to path: String) throws {
-        let temporary = temporaryPath(for: path)
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
         do {
-            let archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
-            for (name, array) in arrays {
-                let data = NPYFormat.encode(array)
-                try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none) { position, size in
-                    data.subdata(in: Int(position)..<(Int(position) + size))
+            try SafeFiles.write(to: path) { temporary in
+                let archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
+                for (name, array) in arrays {
+                    let data = NPYFormat.encode(array)
+                    try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none) { position, size in
+                        data.subdata(in: Int(position)..<(Int(position) + size))
+                    }
                 }
             }
+        } catch let failure as SafeFiles.Failure {
+            throw NumPyError(file: path, message: failure.message)
         } catch {
             throw NumPyError(file: path, message: "cannot write (\(error))")
         }
-        try moveIntoPlace(temporary, path)
     }
 
-    /// Writes `data` to a temporary sibling of `path`, then renames it over `path`.
+    /// Writes `data` to `path`: a temporary sibling renamed over it (so an interrupted run never
+    /// leaves half a file), or directly for a device or FIFO.
     public static func writeAtomically(_ data: Data, to path: String) throws {
-        let temporary = temporaryPath(for: path)
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw NumPyError(file: path, message: "cannot write (is the folder writable?)")
+        do { try SafeFiles.write(data, to: path) } catch let failure as SafeFiles.Failure {
+            throw NumPyError(file: path, message: failure.message)
         }
-        try moveIntoPlace(temporary, path)
     }
 
-    static func temporaryPath(for path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial").path
-    }
-
-    static func moveIntoPlace(_ temporary: String, _ path: String) throws {
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw NumPyError(file: path, message: "cannot write (\(reason))")
+    static func requireRegularFile(_ path: String) throws {
+        do { try SafeFiles.requireRegularFile(path) } catch let failure as SafeFiles.Failure {
+            throw NumPyError(file: path, message: failure.message)
         }
     }
 }

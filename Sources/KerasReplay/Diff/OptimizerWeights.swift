@@ -12,17 +12,23 @@ enum OptimizerWeights {
         let root = try file.root()
         guard root.contains(groupName), try root.kind(of: groupName) == .group else { return [] }
         var found: [(path: String, shape: [Int])] = []
-        func walk(_ group: HDF5Group, prefix: String) throws {
+        // A group that hard-links back to itself or an ancestor would make the walk endless.
+        var visited = Set<String>()
+        func walk(_ group: HDF5Group, prefix: String, depth: Int) throws {
+            guard visited.insert(try group.identity()).inserted else {
+                throw HDF5Error(file: file.path, object: group.path, message: "is reached a second time (a hard link back to a group already walked, a cycle); refused")
+            }
+            guard depth < 64 else { throw HDF5Error(file: file.path, object: group.path, message: "is nested deeper than 64 groups; refused") }
             for name in try group.childNames() {
                 let relative = prefix.isEmpty ? name : prefix + "/" + name
                 switch try group.kind(of: name) {
-                case .group: try walk(try group.group(name), prefix: relative)
+                case .group: try walk(try group.group(name), prefix: relative, depth: depth + 1)
                 case .dataset: found.append((relative, try group.dataset(name).shape))
                 case .link, .other: continue
                 }
             }
         }
-        try walk(try root.group(groupName), prefix: "")
+        try walk(try root.group(groupName), prefix: "", depth: 0)
         return found
     }
 

@@ -80,6 +80,7 @@ extension ReplayModel {
         }
         let result: (outputs: [Tensor], traces: [RecurrentTrace])
         do {
+            try checkSizes(inputs)
             result = try graph.predict(inputs, tracing: traceable)
         } catch let error as EngineError {
             throw ReplayError(file: checkpoint.path, message: error.description)
