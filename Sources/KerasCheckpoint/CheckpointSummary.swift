@@ -33,15 +33,19 @@ public struct CheckpointSummary: Sendable, Encodable {
         public var className: String?
         public var outputShapes: [[Int?]]?
         public var activations: [String: String]
-        /// Units, return_sequences, stateful, merge_mode ... as configured.
-        public var settings: [String: String]
+        /// Units, return_sequences, stateful, merge_mode ... as configured (JSON values as written).
+        public var settings: [String: JSONValue]
         /// Facts worth a line of their own (e.g. a call saved with `training: true`).
         public var notes: [String]
+        /// What its calls read, as Keras' `summary()` prints it: `encoder_lstm[0][0]` (one entry
+        /// per tensor of each call; empty for input layers and files without an architecture).
+        public var connectedTo: [String]
         public var parameters: Int
         public var weights: [Weight]
 
         enum CodingKeys: String, CodingKey {
-            case name, className = "class_name", outputShapes = "output_shapes", activations, settings, notes, parameters, weights
+            case name, className = "class_name", outputShapes = "output_shapes", activations, settings, notes
+            case connectedTo = "connected_to", parameters, weights
         }
     }
 
@@ -59,11 +63,21 @@ public struct CheckpointSummary: Sendable, Encodable {
     public var hardSigmoid: String?
     public var stringEncodings: [String: String]
     public var chunkedAttributes: [String]
+    /// What `--scan` read: arrays, values, and how many were NaN or infinite (nil without a scan).
+    public var scanned: Scan?
+
+    public struct Scan: Sendable, Encodable {
+        public var arrays: Int
+        public var values: Int
+        public var nanCount: Int
+        public var infinityCount: Int
+        enum CodingKeys: String, CodingKey { case arrays, values, nanCount = "nan_count", infinityCount = "inf_count" }
+    }
 
     enum CodingKeys: String, CodingKey {
         case file, format, kerasVersion = "keras_version", generation, backend, modelClass = "model_class", modelName = "model_name"
         case inputs, outputs, layers, totalParameters = "total_parameters", hardSigmoid = "hard_sigmoid"
-        case stringEncodings = "string_encodings", chunkedAttributes = "chunked_attributes"
+        case stringEncodings = "string_encodings", chunkedAttributes = "chunked_attributes", scanned
     }
 
     /// - Parameter scanningData: also read every weight and count NaN and infinite values
@@ -85,6 +99,7 @@ public struct CheckpointSummary: Sendable, Encodable {
         chunkedAttributes = checkpoint.chunkedAttributes
 
         var layers: [Layer] = []
+        var scan = Scan(arrays: 0, values: 0, nanCount: 0, infinityCount: 0)
         let weightsByLayer = Dictionary(checkpoint.layers.map { ($0.layerName, $0) }, uniquingKeysWith: { first, _ in first })
         let described = checkpoint.model?.layers.map(\.name) ?? checkpoint.layers.map(\.layerName)
         for name in described {
@@ -97,6 +112,10 @@ public struct CheckpointSummary: Sendable, Encodable {
                     let values = try checkpoint.tensorData(for: bound)
                     weight.nanCount = values.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
                     weight.infinityCount = values.reduce(0) { $0 + ($1.isInfinite ? 1 : 0) }
+                    scan.arrays += 1
+                    scan.values += values.count
+                    scan.nanCount += weight.nanCount!
+                    scan.infinityCount += weight.infinityCount!
                 }
                 weights.append(weight)
             }
@@ -106,9 +125,20 @@ public struct CheckpointSummary: Sendable, Encodable {
             layers.append(Layer(name: name, className: description?.className ?? stored?.className,
                                 outputShapes: checkpoint.outputShapes[name], activations: activations,
                                 settings: details.settings, notes: details.notes,
+                                connectedTo: description.map(Self.connections) ?? [],
                                 parameters: stored?.parameterCount ?? 0, weights: weights))
         }
         self.layers = layers
+        scanned = scanningData ? scan : nil
+    }
+
+    /// `layer[node][tensor]` for every tensor each call of `layer` reads (positional, then by keyword).
+    static func connections(_ layer: LayerDescription) -> [String] {
+        layer.inboundNodes.flatMap { node in
+            (node.tensorArguments + node.keywordTensors.keys.sorted().map { node.keywordTensors[$0]! }).map {
+                "\($0.layer)[\($0.node)][\($0.tensor)]"
+            }
+        }
     }
 
     static func weight(_ weight: BoundWeight) -> Weight {

@@ -220,3 +220,19 @@ struct JSONParser {
         return code
     }
 }
+
+extension JSONValue: Encodable {
+    /// Encodes as the JSON it is: numbers as numbers, booleans as booleans, null as null.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if let integer = int { try container.encode(integer) } else if value.isFinite { try container.encode(value) } else { try container.encodeNil() }
+        case .string(let value): try container.encode(value)
+        case .array(let elements): try container.encode(elements)
+        case .object(let members): try container.encode(members)
+        }
+    }
+}

@@ -88,12 +88,16 @@ public final class KerasCheckpoint: @unchecked Sendable {
                 let root = try file.root()
                 if NativeLayout.matches(root) {
                     format = .nativeWeights
-                    guard let architecture else {
-                        throw CheckpointError(file: path, message: "a Keras 3 weights-only file (.weights.h5) holds no architecture; give it with --config model.json or --architecture CHECKPOINT")
+                    if let architecture {
+                        model = architecture.model
+                        version = architecture.version ?? KerasVersion("3")
+                        stored = try NativeLayout.layers(in: root, model: architecture.model, catalog: catalog, file: path)
+                    } else {
+                        // Without an architecture the arrays are listed as stored (never refused).
+                        model = nil
+                        version = KerasVersion("3")
+                        stored = try NativeLayout.layersAsStored(in: root, file: path)
                     }
-                    model = architecture.model
-                    version = architecture.version ?? KerasVersion("3")
-                    stored = try NativeLayout.layers(in: root, model: architecture.model, catalog: catalog, file: path)
                 } else {
                     let legacy = try LegacyLayout(root: root, file: path)
                     encodings = legacy.stringEncodings
@@ -125,7 +129,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
                 if model != nil, description == nil, !entries.isEmpty {
                     throw CheckpointError(file: path, message: "layer '\(layerName)': has weights in the file but is not in the model's architecture")
                 }
-                var bound = entries.map { BoundWeight(stored: $0, role: WeightRole(storedName: $0.storedName)) }
+                var bound = model == nil ? StoredNames.bind(entries) : entries.map { BoundWeight(stored: $0, role: WeightRole(storedName: $0.storedName)) }
                 if let description, let reading = catalog.reading(description.className) {
                     let context = LayerContext(version: version, catalog: catalog, layer: description)
                     do {
@@ -151,6 +155,9 @@ public final class KerasCheckpoint: @unchecked Sendable {
                     let reading = catalog.reading(layer.className) ?? UnknownLayer()
                     let context = LayerContext(version: version, catalog: catalog, layer: layer)
                     details[layer.name] = reading.details(of: layer, in: context)
+                    if layer.inboundNodes.contains(where: \.savedInTrainingMode), version?.generation != .keras3 {
+                        details[layer.name]?.notes.append("called with training=True in the saved graph: this Keras applies its dropout/noise inside predict (random outputs); keras-replay replays it in inference mode")
+                    }
                     guard reading.storesWeights(layer, in: context) else { continue }
                     guard let stored = storedByName[layer.name] else {
                         throw CheckpointError(file: path, message: "layer '\(layer.name)' (\(layer.className)): expected weights in the file, found no group for it")

@@ -52,12 +52,12 @@ public typealias TensorShape = [Int?]
 public struct LayerDetails: Sendable, Equatable {
     /// `[("activation", "tanh"), ("recurrent_activation", "sigmoid")]`, in this order.
     public var activations: [(String, String)]
-    /// Options as configured (`units`, `return_sequences`, `merge_mode`, ...).
-    public var settings: [String: String]
+    /// Options as configured (`units`, `return_sequences`, `merge_mode`, ...), values as written.
+    public var settings: [String: JSONValue]
     /// Facts worth a line of their own (an inbound node saved with `training: true`).
     public var notes: [String]
 
-    public init(activations: [(String, String)] = [], settings: [String: String] = [:], notes: [String] = []) {
+    public init(activations: [(String, String)] = [], settings: [String: JSONValue] = [:], notes: [String] = []) {
         self.activations = activations
         self.settings = settings
         self.notes = notes
@@ -160,12 +160,12 @@ public enum ConfigSettings {
         "shared_axes", "scale", "offset", "center", "axes", "normalize", "data_format",
     ]
 
-    /// `keys` present in `config`, scalars as written, lists and objects as compact JSON.
-    public static func shown(_ config: JSONValue) -> [String: String] {
-        var result: [String: String] = [:]
+    /// `keys` present in `config`, with their values as written.
+    public static func shown(_ config: JSONValue) -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
         for key in keys {
             guard let value = config[key] else { continue }
-            result[key] = value.string ?? value.jsonText
+            result[key] = value
         }
         return result
     }

@@ -50,6 +50,24 @@ enum NativeLayout {
         return result
     }
 
+    /// Every layer group below `layers/`, without a model to map them: named after its vars'
+    /// `name` attribute (the group path when there is none), arrays in stored order.
+    static func layersAsStored(in root: HDF5Group, file: String) throws -> [(name: String, entries: [WeightEntry])] {
+        let layersGroup = try root.group("layers")
+        var result: [(String, [WeightEntry])] = []
+        for path in try layersGroup.childNames() where (try? layersGroup.kind(of: path)) == .group {
+            var entries: [WeightEntry] = []
+            let placeholder = LayerDescription(className: "", name: path, config: .object([:]), inboundNodes: [])
+            try collect(layersGroup, path, layer: placeholder, catalog: StoredNamesOnly(), file: file, into: &entries, depth: 0)
+            guard !entries.isEmpty else { continue }
+            var name = path
+            if (try? layersGroup.kind(of: "\(path)/vars")) == .group, let vars = try? layersGroup.group("\(path)/vars"),
+               vars.hasAttribute("name"), let stored = try vars.attribute("name").string { name = stored }
+            result.append((name, entries))
+        }
+        return result
+    }
+
     /// Child groups in Keras' weight order for the wrappers every family shares (after the
     /// layer's own `nativeSublayerOrder`); others follow alphabetically.
     static let childOrder = ["cell", "forward_layer", "backward_layer", "layer"]

@@ -103,7 +103,9 @@ public struct ModelAssembler {
                 engineLayers[signature] = engineLayer
                 if engineByName[layer.name] == nil { engineByName[layer.name] = engineLayer }
             }
-            if node.savedInTrainingMode, !trainingMode.contains(layer.name) { trainingMode.append(layer.name) }
+            // Keras 1/2 and tf-keras apply dropout and noise inside predict for such a call;
+            // Keras 3's predict runs it in inference mode all the same.
+            if node.savedInTrainingMode, version?.generation != .keras3, !trainingMode.contains(layer.name) { trainingMode.append(layer.name) }
             let nodeArguments: [NodeArgument] = arguments.map { argument in
                 switch argument {
                 case .tensor(let reference): return .tensor(source(reference)!)

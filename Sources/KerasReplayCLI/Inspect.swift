@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
 import KerasCheckpoint
+import KerasReplay
+import NumPyFiles
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +19,14 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Also read every weight and count NaN and infinite values (reads the weight data).")
     var scan = false
 
+    @Option(help: "Draw the layer graph (class names, output shapes) into an .svg file, or write it as Graphviz .dot.")
+    var graph: String?
+
     @OptionGroup var architectureOptions: ArchitectureOptions
+
+    func validate() throws {
+        if let graph { try OutputFile.check(graph, option: "--graph", formats: ["svg", "dot"]) }
+    }
 
     func run() throws {
         let limits = try environmentReadLimits()
@@ -24,6 +34,13 @@ struct Inspect: ParsableCommand {
         try reportingFailures {
             let architecture = try architectureOptions.load(limits: limits)
             let summary = try CheckpointSummary(KerasCheckpoint(path: checkpoint, limits: limits, architecture: architecture), scanningData: scan)
+            if let graph {
+                try refuseOverwriting(graph, inputs: [checkpoint])
+                guard summary.modelClass != nil else { throw ValidationError("--graph needs an architecture; give --config or --architecture for a weights-only file") }
+                let figure = ModelGraphFigure(summary)
+                try NumPyFile.writeAtomically(Data((OutputFile.format(of: graph) == "dot" ? figure.dot() : figure.svg()).utf8), to: graph)
+                StandardError.write("wrote \(graph)")
+            }
             emit(json ? try jsonText(summary) : InspectText.render(summary))
         }
     }
@@ -45,22 +62,28 @@ enum InspectText {
         if let hardSigmoid = summary.hardSigmoid { lines.append("  hard_sigmoid means \(hardSigmoid)") }
         lines.append("")
 
-        let header = [("Layer", 0), ("Class", 0), ("Output shape", 0), ("Params", 0)]
+        // Functional models get Keras summary()'s "Connected to" column; Sequential ones read the row above.
+        let connected = summary.modelClass != nil && summary.modelClass != "Sequential"
+        let header = ["Layer", "Class", "Output shape", "Params"] + (connected ? ["Connected to"] : [])
         var rows: [[String]] = []
         for layer in summary.layers {
             var className = layer.className ?? "?"
-            if let inner = layer.settings["layer"] { className += "(\(inner))" }
+            if let inner = layer.settings["layer"]?.string { className += "(\(inner))" }
             let shapes = layer.outputShapes.map { $0.map(formatShape).joined(separator: ", ") } ?? "?"
-            rows.append([layer.name, className, shapes, grouped(layer.parameters)])
+            var row = [layer.name, className, shapes, grouped(layer.parameters)]
+            if connected { row.append(layer.connectedTo.joined(separator: ", ")) }
+            rows.append(row)
         }
-        var widths = header.map { $0.0.count }
+        var widths = header.map(\.count)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        // Params is right-aligned; the last column is not padded.
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
-                index == cells.count - 1 ? String(repeating: " ", count: widths[index] - cell.count) + cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                if index == 3 { return String(repeating: " ", count: widths[index] - cell.count) + cell }
+                return index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }
-        lines.append(line(header.map(\.0)))
+        lines.append(line(header))
         for (layer, row) in zip(summary.layers, rows) {
             lines.append(line(row))
             var details = layer.notes
@@ -68,7 +91,7 @@ enum InspectText {
                 details.append(layer.activations.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
             let shown = ["units", "output_dim", "return_sequences", "return_state", "go_backwards", "stateful", "merge_mode", "reset_after", "mask_zero", "n"]
-            let flags = shown.compactMap { key in layer.settings[key].map { "\(key) \($0)" } }
+            let flags = shown.compactMap { key in layer.settings[key].map { "\(key) \($0.string ?? $0.jsonText)" } }
             if !flags.isEmpty { details.append(flags.joined(separator: ", ")) }
             for detail in details { lines.append("    " + detail) }
             for weight in layer.weights {
@@ -88,11 +111,15 @@ enum InspectText {
         }
         lines.append("")
         lines.append("Total parameters: \(grouped(summary.totalParameters))")
+        if let scan = summary.scanned {
+            let problems = scan.nanCount + scan.infinityCount == 0 ? "all finite" : "\(grouped(scan.nanCount)) NaN, \(grouped(scan.infinityCount)) infinite"
+            lines.append("Scanned \(grouped(scan.arrays)) array\(scan.arrays == 1 ? "" : "s"), \(grouped(scan.values)) value\(scan.values == 1 ? "" : "s"): \(problems)")
+        }
         if !summary.stringEncodings.isEmpty {
             lines.append("String attributes: " + summary.stringEncodings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                          + (summary.chunkedAttributes.isEmpty ? "" : "; split attributes: " + summary.chunkedAttributes.joined(separator: ", ")))
         }
-        return lines.joined(separator: "\n")
+        return lines.map { $0.replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 
     static func grouped(_ value: Int) -> String {

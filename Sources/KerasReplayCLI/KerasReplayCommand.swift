@@ -19,7 +19,8 @@ struct KerasReplayCommand: ParsableCommand {
         KERAS_REPLAY_MAX_DATASET_ELEMENTS, KERAS_REPLAY_MAX_ATTRIBUTE_BYTES and \
         KERAS_REPLAY_MAX_TENSOR_ELEMENTS change them.
         """,
-        subcommands: [Inspect.self, Predict.self, Activations.self, Gates.self, Diff.self, Bench.self]
+        version: "keras-replay \(KerasReplayVersion.text)",
+        subcommands: [Inspect.self, Weights.self, Predict.self, Activations.self, Gates.self, Diff.self, Bench.self]
     )
 }
 

@@ -65,8 +65,8 @@ struct BidirectionalAdapter: LayerAdapter {
         }
         var details = reading.details(of: inner, in: context)
         for (key, value) in ConfigSettings.shown(layer.config) { details.settings[key] = value }
-        if layer.config["merge_mode"] == nil { details.settings["merge_mode"] = "concat" }
-        details.settings["layer"] = inner.className
+        if layer.config["merge_mode"] == nil { details.settings["merge_mode"] = .string("concat") }
+        details.settings["layer"] = .string(inner.className)
         return details
     }
 

@@ -34,7 +34,7 @@ struct NestedModelAdapter: LayerAdapter {
     func details(of layer: LayerDescription, in context: LayerContext) -> LayerDetails {
         guard let model = try? layer.nestedModel() else { return LayerDetails() }
         let inner = model.layers.filter { $0.className != "InputLayer" }
-        return LayerDetails(settings: ["layers": inner.map { "\($0.name) (\($0.className))" }.joined(separator: ", ")])
+        return LayerDetails(settings: ["layers": .string(inner.map { "\($0.name) (\($0.className))" }.joined(separator: ", "))])
     }
 
     func bindWeights(_ entries: [WeightEntry], of layer: LayerDescription, inputShapes: [TensorShape]?,

@@ -35,7 +35,7 @@ struct TimeDistributedAdapter: LayerAdapter {
             return LayerDetails(settings: ConfigSettings.shown(layer.config))
         }
         var details = reading.details(of: inner, in: context)
-        details.settings["layer"] = inner.className
+        details.settings["layer"] = .string(inner.className)
         return details
     }
 
