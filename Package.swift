@@ -73,6 +73,6 @@ let package = Package(
         .testTarget(name: "ReplayEngineTests", dependencies: ["ReplayEngine"]),
         .testTarget(name: "KerasReplayTests", dependencies: ["KerasReplay", "NumPyFiles", "SampleCatalog", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Runs the built keras-replay executable as a user would.
-        .testTarget(name: "KerasReplayCLITests", dependencies: ["SampleCatalog", "NumPyFiles", "KerasCheckpoint", "KerasLayers"]),
+        .testTarget(name: "KerasReplayCLITests", dependencies: ["SampleCatalog", "NumPyFiles", "KerasCheckpoint", "KerasLayers", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     ]
 )

@@ -31,6 +31,7 @@ struct Activations: ParsableCommand {
 
     func validate() throws {
         if let output { try OutputFile.check(output, option: "--output", formats: ["npz"]) }
+        if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
     }
 
     func run() throws {
@@ -40,7 +41,6 @@ struct Activations: ParsableCommand {
         try reportingFailures {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load(limits: limits), limits: limits)
             let inputs = try PredictInputs.load(input, model: model)
-            if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
             let result = try model.activations(inputs: inputs, layers: layer.isEmpty ? nil : layer)
             warnAboutReplay(model, checkpoint: checkpoint)
             if let output {

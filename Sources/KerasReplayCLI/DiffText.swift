@@ -39,9 +39,14 @@ enum DiffText {
         let wholes = comparison.tensors.filter { $0.gate == nil }
         let moved = wholes.filter { $0.sums.beyondTolerance > 0 }
         lines.append("")
-        var summary = "\(moved.count) of \(wholes.count) tensors differ beyond the tolerance"
-        if let top = wholes.max(by: { rank($0) < rank($1) }), let rel = top.statistics.relativeChange, rel > 0 {
-            summary += "; largest relative change \(number(rel)) in \(top.key.layer) \(top.key.label)"
+        guard !wholes.isEmpty else {
+            lines.append("No tensors in common: the two files hold different models (exit code 1).")
+            return lines.joined(separator: "\n")
+        }
+        var summary = "\(moved.count) of \(wholes.count) tensor\(wholes.count == 1 ? "" : "s") differ\(wholes.count == 1 ? "s" : "") beyond the tolerance"
+        // The largest relative change among tensors and their gate blocks.
+        if let top = comparison.tensors.max(by: { rank($0) < rank($1) }), let rel = top.statistics.relativeChange, rel > 0 {
+            summary += "; largest relative change \(number(rel)) in \(top.key.layer) \(top.key.label)" + (top.gate.map { " (\($0.spokenName))" } ?? "")
         }
         lines.append(summary + ".")
         return lines.joined(separator: "\n")

@@ -58,6 +58,9 @@ struct Gates: ParsableCommand {
         }
         if let plot { try OutputFile.check(plot, option: "--plot", formats: ["svg"]) }
         if sample < 0 { throw ValidationError("--sample must be 0 or more (a row of the input batch), found \(sample)") }
+        for path in [output, plot].compactMap({ $0 }) {
+            try refuseOverwriting(path, inputs: input.map(\.inputPath) + [checkpoint])
+        }
     }
 
     func run() throws {
@@ -73,9 +76,6 @@ struct Gates: ParsableCommand {
                 throw ExitCode(1)
             }
             let inputs = try PredictInputs.load(input, model: model)
-            for path in [output, plot].compactMap({ $0 }) {
-                try refuseOverwriting(path, inputs: input.map(\.inputPath) + [checkpoint])
-            }
             var trace = try model.traceGates(layer: layer, inputs: inputs)
             if stream {
                 guard model.graph.fixedBatchSize == 1 else {
@@ -90,7 +90,11 @@ struct Gates: ParsableCommand {
             if let output {
                 switch format {
                 case .npz:
-                    try NumPyFile.writeArchive(trace.namedArrays.map { (name: $0.name, array: NumPyArray(shape: $0.tensor.shape, scalars: $0.tensor.scalars)) }, to: output)
+                    // The read orders are timestep indices: integer arrays.
+                    try NumPyFile.writeArchive(trace.namedArrays.map {
+                        (name: $0.name, array: NumPyArray(shape: $0.tensor.shape, scalars: $0.tensor.scalars,
+                                                          storedType: $0.name.hasSuffix("read_order") ? "<i8" : "<f4"))
+                    }, to: output)
                 case .csv:
                     try NumPyFile.writeAtomically(Data(GateTable.csv(trace).utf8), to: output)
                 case .json:
@@ -161,7 +165,7 @@ enum GateTable {
 
     /// What the trace holds, when no output was asked for.
     static func summary(_ trace: GateTrace) -> String {
-        var lines = ["\(trace.layer) (\(trace.className)): \(trace.batchSize) samples x \(trace.timesteps) timesteps x \(trace.units) units"]
+        var lines = ["\(trace.layer) (\(trace.describedClass)): \(trace.batchSize) samples x \(trace.timesteps) timesteps x \(trace.units) units"]
         for series in trace.series {
             let values = series.values.scalars
             let low = values.min() ?? 0, high = values.max() ?? 0
@@ -169,7 +173,7 @@ enum GateTable {
             lines.append("  \(series.name.padding(toLength: 24, withPad: " ", startingAt: 0)) min \(String(format: "% .4f", low))  mean \(String(format: "% .4f", mean))  max \(String(format: "% .4f", high))")
         }
         if let mask = trace.mask {
-            lines.append("  mask: \(mask.scalars.filter { $0 == 0 }.count) of \(mask.count) steps masked (cell and hidden carried there)")
+            lines.append("  mask: \(mask.scalars.filter { $0 == 0 }.count) of \(mask.count) steps masked (\(trace.hasCellState ? "cell and hidden" : "hidden state") carried there)")
         }
         lines.append("Write the arrays with --output gates.npz, a table with --format csv|json, pictures with --show or --plot gates.svg.")
         return lines.joined(separator: "\n")

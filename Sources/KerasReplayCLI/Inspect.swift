@@ -26,6 +26,7 @@ struct Inspect: ParsableCommand {
 
     func validate() throws {
         if let graph { try OutputFile.check(graph, option: "--graph", formats: ["svg", "dot"]) }
+        if let graph { try refuseOverwriting(graph, inputs: [checkpoint]) }
     }
 
     func run() throws {
@@ -35,7 +36,6 @@ struct Inspect: ParsableCommand {
             let architecture = try architectureOptions.load(limits: limits)
             let summary = try CheckpointSummary(KerasCheckpoint(path: checkpoint, limits: limits, architecture: architecture), scanningData: scan)
             if let graph {
-                try refuseOverwriting(graph, inputs: [checkpoint])
                 guard summary.modelClass != nil else { throw ValidationError("--graph needs an architecture; give --config or --architecture for a weights-only file") }
                 let figure = ModelGraphFigure(summary)
                 try NumPyFile.writeAtomically(Data((OutputFile.format(of: graph) == "dot" ? figure.dot() : figure.svg()).utf8), to: graph)

@@ -45,6 +45,7 @@ struct Predict: ParsableCommand {
         }
         if !(tolerance >= 0) { throw ValidationError("--tolerance must be a number ≥ 0, found \(tolerance)") }
         if let output { try OutputFile.check(output, option: "--output", formats: ["npy", "npz"]) }
+        if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
     }
 
     func run() throws {
@@ -55,7 +56,6 @@ struct Predict: ParsableCommand {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load(limits: limits), limits: limits)
             let inputs = try PredictInputs.load(input, model: model)
             PredictInputs.warnAboutNonFinite(inputs, names: model.inputNames)
-            if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
             let outputs = try model.predict(inputs, batchSize: batchSize)
             warnAboutReplay(model, checkpoint: checkpoint)
             let names = model.outputNames
@@ -78,10 +78,10 @@ struct Predict: ParsableCommand {
                 for (index, tensor) in outputs.enumerated() {
                     let wanted = reference[index]
                     guard wanted.shape == tensor.shape else {
-                        throw ValidationError("output '\(names[index])' has shape \(tensor.shape), the expected array \(wanted.shape)")
+                        throw ValidationError("output '\(names[index])' has shape \(formatShape(tensor.shape)), the expected array \(formatShape(wanted.shape))")
                     }
                     let difference = zip(tensor.scalars, wanted.scalars).reduce(0.0) { max($0, abs(Double($1.0) - Double($1.1))) }
-                    emit("\(names[index]): shape \(tensor.shape), max abs difference from \(expected): \(String(format: "%.3g", difference))")
+                    emit("\(names[index]): shape \(formatShape(tensor.shape)), max abs difference from \(expected): \(String(format: "%.3g", difference))")
                     worst = max(worst, difference)
                 }
                 if !(worst <= tolerance) {

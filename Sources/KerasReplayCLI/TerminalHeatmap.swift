@@ -16,12 +16,12 @@ enum TerminalHeatmap {
     static func render(_ trace: GateTrace, sample: Int, colors: Bool, maxWidth: Int = 100) -> String {
         let panels = GateHeatmapFigure.panels(trace, sample: sample)
         guard !panels.isEmpty, trace.units > 0, trace.timesteps > 0 else {
-            return "\(trace.layer) (\(trace.className)): no gate values to show\n"
+            return "\(trace.layer) (\(trace.describedClass)): no gate values to show\n"
         }
         let masked = Set(GateHeatmapFigure.maskedSteps(trace, sample: sample))
-        var lines = [fit("\(trace.layer) (\(trace.className)) · sample \(sample) · \(trace.units) units × \(trace.timesteps) timesteps", maxWidth)]
+        var lines = [fit("\(trace.layer) (\(trace.describedClass)) · sample \(sample) · \(trace.units) units × \(trace.timesteps) timesteps", maxWidth)]
         if !masked.isEmpty {
-            lines.append(fit("masked timesteps (× below a panel): gates there are discarded, cell and hidden carried over", maxWidth))
+            lines.append(fit("masked timesteps (× below a panel): gates there are discarded, \(trace.hasCellState ? "cell and hidden" : "the hidden state") carried over", maxWidth))
         }
         for panel in panels {
             lines.append("")

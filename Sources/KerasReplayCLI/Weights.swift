@@ -45,6 +45,7 @@ struct Weights: ParsableCommand {
             }
         }
         if output == nil, format == .npz { throw ValidationError("--format npz needs --output FILE.npz") }
+        if let output { try refuseOverwriting(output, inputs: [checkpoint]) }
     }
 
     func run() throws {
@@ -52,7 +53,6 @@ struct Weights: ParsableCommand {
         containLibraryFaults(reading: checkpoint)
         try reportingFailures {
             let file = try KerasCheckpoint(path: checkpoint, limits: limits, architecture: architectureOptions.load(limits: limits))
-            if let output { try refuseOverwriting(output, inputs: [checkpoint]) }
             let arrays = try WeightArrays.of(file, layers: layer.isEmpty ? nil : layer, splitGates: splitGates)
             let format = self.format ?? output.flatMap { Format(rawValue: OutputFile.format(of: $0)) } ?? .npz
             switch (format, output) {

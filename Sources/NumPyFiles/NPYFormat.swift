@@ -82,7 +82,7 @@ public enum NPYFormat {
         return NumPyArray(shape: shape, scalars: scalars, storedType: descr)
     }
 
-    /// Encodes float32 little-endian, C order, format version 1.0.
+    /// Encodes float32 little-endian (int64 when `storedType` is `<i8`), C order, format version 1.0.
     public static func encode(_ array: NumPyArray) -> Data {
         let shapeText: String
         switch array.shape.count {
@@ -90,7 +90,9 @@ public enum NPYFormat {
         case 1: shapeText = "(\(array.shape[0]),)"
         default: shapeText = "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
         }
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+        // int64 when the array is one of integers (e.g. timestep indices), float32 otherwise.
+        let integers = array.storedType == "<i8"
+        var header = "{'descr': '\(integers ? "<i8" : "<f4")', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad so that the data starts on a 64-byte boundary, ending with a newline.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -98,6 +100,10 @@ public enum NPYFormat {
         let length = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
+        if integers {
+            for value in array.scalars { withUnsafeBytes(of: Int64(value).littleEndian) { data.append(contentsOf: $0) } }
+            return data
+        }
         // Float32 little-endian is this machine's layout: one bulk copy.
         #if _endian(little)
         array.scalars.withUnsafeBytes { data.append(contentsOf: $0) }

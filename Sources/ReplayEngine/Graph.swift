@@ -83,7 +83,7 @@ public final class Graph: Sendable {
             switch source {
             case .input(let index):
                 guard index >= 0, index < inputs.count else {
-                    throw EngineError(message: "\(what) reads input \(index), but the model has \(inputs.count) input(s)")
+                    throw EngineError(message: "\(what) reads input \(index), but the model has \(counted(inputs.count, "input"))")
                 }
             case .node(let index, let output):
                 guard index >= 0, index < position, output >= 0 else {
@@ -217,7 +217,7 @@ public final class Graph: Sendable {
 
     private func validate(_ tensors: [Tensor]) throws {
         guard tensors.count == inputs.count else {
-            throw EngineError(message: "the model takes \(inputs.count) input(s) (\(inputs.map(\.name).joined(separator: ", "))), found \(tensors.count)")
+            throw EngineError(message: "the model takes \(counted(inputs.count, "input")) (\(inputs.map(\.name).joined(separator: ", "))), found \(tensors.count)")
         }
         var samples: Int?
         for (input, tensor) in zip(inputs, tensors) {
@@ -244,7 +244,7 @@ public final class Graph: Sendable {
         func value(_ source: TensorSource, for node: GraphNode) throws -> Tensor {
             if let tensor = values[source] { return tensor }
             if case .node(let index, let output) = source {
-                throw EngineError(message: "layer '\(node.layer.name)' reads output \(output) of layer '\(nodes[index].layer.name)', which has \(produced[index]) output(s)")
+                throw EngineError(message: "layer '\(node.layer.name)' reads output \(output) of layer '\(nodes[index].layer.name)', which has \(counted(produced[index], "output"))")
             }
             throw EngineError(message: "layer '\(node.layer.name)' reads \(source), which does not exist")
         }
@@ -284,7 +284,7 @@ public final class Graph: Sendable {
         let results = try outputs.map { source -> Tensor in
             guard let tensor = values[source] else {
                 if case .node(let index, let output) = source {
-                    throw EngineError(message: "model output \(output) of layer '\(nodes[index].layer.name)' does not exist (it has \(produced[index]) output(s))")
+                    throw EngineError(message: "model output \(output) of layer '\(nodes[index].layer.name)' does not exist (it has \(counted(produced[index], "output")))")
                 }
                 throw EngineError(message: "model output \(source) does not exist")
             }
@@ -308,3 +308,6 @@ extension Tensor {
         self.init(shape: [rows] + parts[0].shape.dropFirst(), scalars: parts.flatMap(\.scalars))
     }
 }
+
+/// `1 input`, `2 inputs`.
+func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }

@@ -21,7 +21,8 @@ enum KerasReplayCLI {
     }
 
     /// Runs keras-replay with `arguments`; `environment` entries are added to this process's.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// A run over `timeout` seconds is killed and reported as exit status -1 (a hang).
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -40,11 +41,15 @@ enum KerasReplayCLI {
         process.standardError = error
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        var hung = false
+        if process.isRunning { hung = true; process.terminate(); kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         try output.close()
         try error.close()
         let outputData = try Data(contentsOf: outputURL), errorData = try Data(contentsOf: errorURL)
-        return Result(status: process.terminationStatus,
+        return Result(status: hung ? -1 : process.terminationStatus,
                       standardOutput: String(decoding: outputData, as: UTF8.self),
                       standardError: String(decoding: errorData, as: UTF8.self))
     }

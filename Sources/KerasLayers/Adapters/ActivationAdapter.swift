@@ -38,7 +38,19 @@ struct InputLayerAdapter: LayerAdapter {
     let classNames = ["InputLayer"]
 
     func outputShapes(of layer: LayerDescription, inputs: [TensorShape], in context: LayerContext) throws -> [TensorShape]? {
-        ShapeInference.declaredInputShape(layer.config).map { [$0] }
+        guard let shape = ShapeInference.declaredInputShape(layer.config) else { return nil }
+        // A hostile config can declare sizes whose product overflows; name the key that says so.
+        var product = 1
+        for dimension in shape.dropFirst() {
+            guard let dimension else { continue }
+            let (next, overflow) = product.multipliedReportingOverflow(by: max(dimension, 1))
+            guard !overflow, next <= ShapeInference.maxElementsPerSample else {
+                let key = ["batch_shape", "batch_input_shape", "shape"].first { layer.config[$0] != nil } ?? "batch_shape"
+                throw context.fail("config '\(key)' declares \(formatShape(shape)), more than 2^40 values per sample")
+            }
+            product = next
+        }
+        return [shape]
     }
 
     func makeLayer(_ layer: LayerDescription, in context: BuildContext) throws -> any Layer {

@@ -26,6 +26,7 @@ struct Conv1DAdapter: LayerAdapter {
             dilationRate: try config.firstInt("dilation_rate", in: limit) ?? 1,
             padding: try config.choice("padding", "border_mode", among: ["valid", "same", "causal"], default: "valid"),
             useBias: try config.bool("use_bias", "bias", default: true))
+        _ = try config.activationName(["activation"])
         guard settings.kernelSize.multipliedReportingOverflow(by: settings.dilationRate).partialValue <= ShapeArithmetic.maxDimension,
               !settings.kernelSize.multipliedReportingOverflow(by: settings.dilationRate).overflow else {
             throw context.fail("kernel_size \(settings.kernelSize) x dilation_rate \(settings.dilationRate) is larger than any input")

@@ -11,6 +11,8 @@ struct DenseAdapter: LayerAdapter {
     }
 
     func outputShapes(of layer: LayerDescription, inputs: [TensorShape], in context: LayerContext) throws -> [TensorShape]? {
+        // Read (and so type-check) every option inspect shows, not only the ones a shape needs.
+        _ = try context.config(of: layer).activationName(["activation"])
         guard let input = inputs.first, !input.isEmpty else { return nil }
         return [Array(input.dropLast()) + [try units(layer, in: context)]]
     }

@@ -32,6 +32,14 @@ public struct GateTrace: Sendable {
     public var readOrders: [(name: String, order: [Int])]
     /// The model's outputs from the same run.
     public var outputs: [Tensor]
+    /// The wrapper the recurrent layer sits in (`Bidirectional`, `TimeDistributed`), if any.
+    public var wrapperClass: String? = nil
+
+    /// `Bidirectional(LSTM)`, or the class alone.
+    public var describedClass: String { wrapperClass.map { "\($0)(\(className))" } ?? className }
+
+    /// True when the cell keeps a cell state besides the hidden one (LSTM).
+    public var hasCellState: Bool { series.contains { $0.quantity == "cell" } }
 
     public var batchSize: Int { series.first?.values.shape[0] ?? 0 }
     public var timesteps: Int { series.first?.values.shape[1] ?? 0 }
@@ -102,8 +110,11 @@ extension ReplayModel {
             }
         }
         let mask = result.traces.first?.mask
-        let className = checkpoint.model?.layer(named: name).map { $0.wrappedLayer?.className ?? $0.className } ?? layer.kindName
-        return GateTrace(layer: name, className: className, series: series, mask: mask, readOrders: readOrders, outputs: result.outputs)
+        let description = checkpoint.model?.layer(named: name)
+        let className = description.map { $0.wrappedLayer?.className ?? $0.className } ?? layer.kindName
+        var trace = GateTrace(layer: name, className: className, series: series, mask: mask, readOrders: readOrders, outputs: result.outputs)
+        if description?.wrappedLayer != nil { trace.wrapperClass = description?.className }
+        return trace
     }
 }
 

@@ -150,7 +150,7 @@ public enum GateHeatmapFigure {
     public static func svg(_ trace: GateTrace, sample: Int, title: String? = nil, cellBudget: Int = defaultCellBudget) -> String {
         let panels = panels(trace, sample: sample)
         let units = trace.units, steps = trace.timesteps
-        let heading = title ?? "\(trace.layer) (\(trace.className)) · sample \(sample) · \(units) units × \(steps) timesteps"
+        let heading = title ?? "\(trace.layer) (\(trace.describedClass)) · sample \(sample) · \(units) units × \(steps) timesteps"
         guard !panels.isEmpty, units > 0, steps > 0 else { return emptyFigure(heading) }
 
         let layout = Layout(panels: panels, units: units, steps: steps)
@@ -162,7 +162,7 @@ public enum GateHeatmapFigure {
 
         var caption = [scaleNote(panels)]
         if !masked.isEmpty {
-            caption.append("Hatched columns: masked timesteps (\(stepList(masked.sorted()))); Keras discards the gates there and carries cell and hidden over.")
+            caption.append("Hatched columns: masked timesteps (\(stepList(masked.sorted()))); Keras discards the gates there and carries \(trace.hasCellState ? "cell and hidden" : "the hidden state") over.")
         }
         if factor > 1 {
             caption.append("Downsampled for drawing: each cell is the mean of up to \(factor) × \(factor) values (units × timesteps).")

@@ -137,11 +137,17 @@ public struct SVGLineChart: Sendable {
     static func xTicks(_ xs: [Double], labels: [Double: String]) -> [Double] {
         let low = xs.min()!, high = xs.max()!
         let distinct = Array(Set(xs)).sorted()
-        if distinct.count <= 12 && distinct.allSatisfy({ labels[$0] != nil || $0 == $0.rounded() }) && distinct.count > 1 {
-            // One tick per data x when they are few; keep the axis starting at the first one.
+        if distinct.count <= 12 && distinct.allSatisfy({ labels[$0] != nil || $0 == $0.rounded() }) {
+            // One tick per data x when they are few (one, for two checkpoints); the axis starts at the first.
             return distinct
         }
-        return linearTicks([low, high], includeZero: false).ticks
+        let nice = linearTicks([low, high], includeZero: false)
+        // Whole-number positions (epochs) get whole-number ticks.
+        if distinct.allSatisfy({ $0 == $0.rounded() }), nice.step < 1 || nice.step != nice.step.rounded() {
+            let step = max(1, nice.step.rounded(.up))
+            return stride(from: low.rounded(.down), through: high.rounded(.up), by: step).map { $0 }
+        }
+        return nice.ticks
     }
 
     /// Nice linear ticks (1, 2, 5 × 10ⁿ) covering the values; the axis starts at 0 for non-negative data.

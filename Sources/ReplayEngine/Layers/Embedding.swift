@@ -27,7 +27,8 @@ public final class Embedding: Layer {
         for (position, value) in ids.scalars.enumerated() {
             // Keras casts ids to int32 (truncation toward zero).
             guard value.isFinite, let id = Int(exactly: value.rounded(.towardZero)), id >= 0, id < vocabularySize else {
-                throw error("expected ids in 0..<\(vocabularySize), found \(value) at flat position \(position)")
+                let shown = value.isFinite && value == value.rounded() && abs(value) < 9.3e18 ? String(Int64(value)) : "\(value)"
+                throw error("expected ids in 0..<\(vocabularySize), found \(shown) at flat position \(position)")
             }
             for j in 0..<dimension { out[position * dimension + j] = embeddings[id * dimension + j] }
         }

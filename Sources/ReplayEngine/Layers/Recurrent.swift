@@ -77,7 +77,7 @@ extension RecurrentLayer {
     /// `call`, optionally recording the per-step trace in the same loop.
     public func call(_ inputs: [Tensor], masks: [Tensor?], recordTrace: Bool) throws -> (output: LayerOutput, traces: [RecurrentTrace]) {
         guard inputs.count == 1 || inputs.count == 1 + stateNames.count else {
-            throw error("expected the sequence, optionally followed by \(stateNames.count) initial state(s) (\(stateNames.joined(separator: ", "))), found \(inputs.count) inputs")
+            throw error("expected the sequence, optionally followed by \(counted(stateNames.count, "initial state")) (\(stateNames.joined(separator: ", "))), found \(counted(inputs.count, "input"))")
         }
         let sequence = inputs[0]
         let mask = masks.first ?? nil
@@ -183,7 +183,7 @@ enum RecurrentDriver {
         var c = [Float](repeating: 0, count: cell.stateCount > 1 ? batch * u : 0)
         if let initialStates {
             guard initialStates.count == cell.stateCount else {
-                throw fail("expected \(cell.stateCount) initial state(s), found \(initialStates.count)")
+                throw fail("expected \(counted(cell.stateCount, "initial state")), found \(initialStates.count)")
             }
             for state in initialStates where state.shape != [batch, u] {
                 throw fail("expected initial state (\(batch), \(u)), found \(state.shapeDescription)")
