@@ -62,8 +62,19 @@ def _layers_of(model):
 
 
 def _node_outputs(node):
+    """The node's output tensors, flattened: tf-keras nests a stacked LSTM cell's [h, c] inside the list (Keras 3
+    flattens it itself), and an array of the nested pair would stack two outputs into one."""
     outs = node.output_tensors
-    return list(outs) if isinstance(outs, (list, tuple)) else [outs]
+    flat = []
+
+    def walk(o):
+        if isinstance(o, (list, tuple)):
+            for item in o:
+                walk(item)
+        else:
+            flat.append(o)
+    walk(outs)
+    return flat
 
 
 def _k12_function(model, tensors):

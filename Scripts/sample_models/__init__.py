@@ -7,3 +7,4 @@ so in the covers text they return.
 # first: the original catalogue, registered before the families (its Keras 1/2 layer names depend on it)
 from sample_models import first  # noqa: F401,E402
 from sample_models import activations, attention, normalization, merges, graph, benchmarks  # noqa: F401,E402
+from sample_models import recurrent_forms  # noqa: F401,E402

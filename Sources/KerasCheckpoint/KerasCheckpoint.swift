@@ -82,7 +82,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
                 model = try Self.parseModel(archive.configText, file: path)
                 version = archive.kerasVersion ?? KerasVersion("3")
                 format = .kerasArchive
-                stored = try NativeLayout.layers(in: file.root(), model: model!, catalog: catalog, file: path)
+                stored = try NativeLayout.layers(in: file.root(), model: model!, version: version, catalog: catalog, file: path)
             } else {
                 file = try HDF5File(path: path, limits: limits)
                 let root = try file.root()
@@ -91,7 +91,7 @@ public final class KerasCheckpoint: @unchecked Sendable {
                     if let architecture {
                         model = architecture.model
                         version = architecture.version ?? KerasVersion("3")
-                        stored = try NativeLayout.layers(in: root, model: architecture.model, catalog: catalog, file: path)
+                        stored = try NativeLayout.layers(in: root, model: architecture.model, version: version, catalog: catalog, file: path)
                     } else {
                         // Without an architecture the arrays are listed as stored (never refused).
                         model = nil
@@ -211,6 +211,32 @@ public final class KerasCheckpoint: @unchecked Sendable {
                     for part in parts { joined.append(contentsOf: part[(row * pieceWidth)..<((row + 1) * pieceWidth)]) }
                 }
                 return joined
+            case .cudnnInputKernel(let gates), .cudnnRecurrentKernel(let gates):
+                guard weight.shape.count == 2, gates > 0, weight.shape[1] % gates == 0, parts[0].count == weight.count else {
+                    throw CheckpointError(file: path, message: "\(weight.sources[0].datasetPath): expected a CuDNN kernel (rows, gates x units), found \(weight.shape)")
+                }
+                let rows = weight.shape[0], width = weight.shape[1], units = width / gates
+                let stored = parts[0]
+                var plain = [Float](repeating: 0, count: stored.count)
+                let isInput: Bool
+                if case .cudnnInputKernel = weight.assembly { isInput = true } else { isInput = false }
+                for gate in 0..<gates {
+                    let offset = gate * units
+                    for row in 0..<rows {
+                        for unit in 0..<units {
+                            let source: Int
+                            if isInput {
+                                // numpy: block.T.reshape(block.shape, order='F')
+                                let flat = unit * rows + row
+                                source = (flat / units) * width + offset + flat % units
+                            } else {
+                                source = unit * width + offset + row  // block.T
+                            }
+                            plain[row * width + offset + unit] = stored[source]
+                        }
+                    }
+                }
+                return plain
             }
         } catch let error as HDF5Error {
             throw CheckpointError(file: path, message: error.object.map { "\($0): \(error.message)" } ?? error.message)

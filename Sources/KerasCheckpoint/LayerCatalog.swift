@@ -35,9 +35,10 @@ public protocol LayerReading: Sendable {
     /// The activations and settings `inspect` shows, with the defaults of the file's Keras filled in.
     func details(of layer: LayerDescription, in context: LayerContext) -> LayerDetails
 
-    /// Keras 3 `.weights.h5`: the order of a layer's sublayer groups (`cell`, `query_dense`, ...)
-    /// in Keras' weight order; groups not named follow alphabetically.
-    var nativeSublayerOrder: [String] { get }
+    /// Keras 3 `.weights.h5`: the order of a layer's sublayer groups (`cell`, `query_dense`, the
+    /// cells of a `StackedRNNCells`, ...) in Keras' weight order, at any depth below the layer's
+    /// group; groups not named follow alphabetically.
+    func nativeSublayerOrder(of layer: LayerDescription, in context: LayerContext) -> [String]
 
     /// The arguments of a call in the order the layer takes them (what its output shapes and
     /// its engine layer are given). Default: the positional arguments, then the keyword tensors
@@ -118,7 +119,7 @@ extension LayerReading {
     public func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? {
         storesWeights(layer, in: context) ? nil : 0
     }
-    public var nativeSublayerOrder: [String] { [] }
+    public func nativeSublayerOrder(of layer: LayerDescription, in context: LayerContext) -> [String] { [] }
 
     public func callArguments(_ call: InboundNode, of layer: LayerDescription, in context: LayerContext) throws -> [InboundArgument] {
         call.arguments + call.keywordTensors.keys.sorted().map { .tensor(call.keywordTensors[$0]!) }

@@ -187,6 +187,13 @@ enum ModelConfigParser {
                     node.masks = (argument.array ?? [argument]).map(kerasTensorReference)
                 } else if let reference = kerasTensorReference(argument) {
                     node.keywordTensors[key] = reference
+                } else if let elements = argument.array, !elements.isEmpty,
+                          case let references = elements.compactMap(kerasTensorReference), references.count == elements.count {
+                    // A list of tensors (`initial_state=[h, c]`): one keyword tensor per element,
+                    // named so that name order is list order.
+                    for (index, reference) in references.enumerated() {
+                        node.keywordTensors[InboundNode.listedKeyword(key, index)] = reference
+                    }
                 } else {
                     node.options[key] = argument
                 }

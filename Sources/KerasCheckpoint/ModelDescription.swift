@@ -72,7 +72,8 @@ public struct TensorReference: Sendable, Hashable, CustomStringConvertible {
 public struct InboundNode: Sendable, Equatable {
     public var arguments: [InboundArgument]
     /// Tensors passed by keyword (`value=`, `attention_mask=`; tf-keras writes every tensor after
-    /// the first this way).
+    /// the first this way). A list of tensors (Keras 3 `initial_state=[h, c]`) gives one entry
+    /// per element, named by ``listedKeyword(_:_:)``.
     public var keywordTensors: [String: TensorReference]
     /// Keyword arguments that are not tensors (`use_causal_mask: true`, `training: false`).
     public var options: [String: JSONValue]
@@ -86,6 +87,13 @@ public struct InboundNode: Sendable, Equatable {
         self.keywordTensors = keywordTensors
         self.options = options
         self.masks = masks
+    }
+
+    /// The keyword name of element `index` of a list-valued tensor keyword: `initial_state#000`,
+    /// so that name order is list order.
+    public static func listedKeyword(_ key: String, _ index: Int) -> String {
+        let digits = String(index)
+        return key + "#" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
     }
 
     /// The positional tensor arguments, in order.

@@ -4,14 +4,30 @@ import HDF5
 /// `layers/<path>/vars/0..N`, with sublayers below the layer's group (`cell/vars` for RNN
 /// cells, `forward_layer/...` and `backward_layer/...` for Bidirectional, `layer/...` for
 /// TimeDistributed). A layer's `vars` group carries the layer's name as its `name` attribute.
-enum NativeLayout {
+public enum NativeLayout {
+    /// The group names Keras 3 gives the objects of a list attribute (StackedRNNCells' `cells`):
+    /// the class name in snake_case, a counter from `_1` on for repeats, in list order
+    /// (`[LSTMCell, GRUCell, LSTMCell]` → `lstm_cell`, `gru_cell`, `lstm_cell_1`).
+    public static func listedNames(_ classNames: [String]) -> [String] {
+        var used: [String: Int] = [:]
+        return classNames.map { className in
+            let base = snakeCase(className)
+            if let count = used[base] {
+                used[base] = count + 1
+                return "\(base)_\(count + 1)"
+            }
+            used[base] = 0
+            return base
+        }
+    }
+
     static func matches(_ root: HDF5Group) -> Bool {
         (try? root.kind(of: "layers")) == .group && !root.contains("model_weights") && !root.hasAttribute("layer_names")
     }
 
     /// The datasets of each layer of `model`, in Keras 2 weight order (a layer's own variables,
     /// then its cell, forward then backward sublayer, wrapped layer).
-    static func layers(in root: HDF5Group, model: ModelDescription, catalog: any LayerCatalog, file: String) throws -> [(name: String, entries: [WeightEntry])] {
+    static func layers(in root: HDF5Group, model: ModelDescription, version: KerasVersion?, catalog: any LayerCatalog, file: String) throws -> [(name: String, entries: [WeightEntry])] {
         guard (try? root.kind(of: "layers")) == .group else {
             throw CheckpointError(file: file, message: "expected a Keras 3 'layers' group, found none")
         }
@@ -40,7 +56,8 @@ enum NativeLayout {
         for layer in model.layers {
             guard let path = pathByLayer[layer.name] else { continue }
             var entries: [WeightEntry] = []
-            try collect(layersGroup, path, layer: layer, catalog: catalog, file: file, into: &entries, depth: 0)
+            let context = LayerContext(version: version, catalog: catalog, layer: layer)
+            try collect(layersGroup, path, layer: layer, context: context, file: file, into: &entries, depth: 0)
             result.append((layer.name, entries))
         }
         let known = Set(model.layers.map(\.name))
@@ -58,7 +75,8 @@ enum NativeLayout {
         for path in try layersGroup.childNames() where (try? layersGroup.kind(of: path)) == .group {
             var entries: [WeightEntry] = []
             let placeholder = LayerDescription(className: "", name: path, config: .object([:]), inboundNodes: [])
-            try collect(layersGroup, path, layer: placeholder, catalog: StoredNamesOnly(), file: file, into: &entries, depth: 0)
+            let context = LayerContext(version: nil, catalog: StoredNamesOnly(), layer: placeholder)
+            try collect(layersGroup, path, layer: placeholder, context: context, file: file, into: &entries, depth: 0)
             guard !entries.isEmpty else { continue }
             var name = path
             if (try? layersGroup.kind(of: "\(path)/vars")) == .group, let vars = try? layersGroup.group("\(path)/vars"),
@@ -72,7 +90,7 @@ enum NativeLayout {
     /// layer's own `nativeSublayerOrder`); others follow alphabetically.
     static let childOrder = ["cell", "forward_layer", "backward_layer", "layer"]
 
-    private static func collect(_ base: HDF5Group, _ path: String, layer: LayerDescription, catalog: any LayerCatalog, file: String,
+    private static func collect(_ base: HDF5Group, _ path: String, layer: LayerDescription, context: LayerContext, file: String,
                                 into entries: inout [WeightEntry], depth: Int) throws {
         guard depth < 16 else {
             throw CheckpointError(file: file, message: "layer '\(layer.name)': layers/\(path) is nested deeper than any Keras layer")
@@ -101,22 +119,23 @@ enum NativeLayout {
             }
             for innerLayer in nested.layers {
                 guard let child = pathByName[innerLayer.name] else { continue }
-                try collect(base, "\(path)/layers/\(child)", layer: innerLayer, catalog: catalog, file: file, into: &entries, depth: depth + 1)
+                let innerContext = LayerContext(version: context.version, catalog: context.catalog, layer: innerLayer)
+                try collect(base, "\(path)/layers/\(child)", layer: innerLayer, context: innerContext, file: file, into: &entries, depth: depth + 1)
             }
             return
         }
-        let order = (catalog.reading(layer.className)?.nativeSublayerOrder ?? []) + childOrder
+        let order = (context.catalog.reading(layer.className)?.nativeSublayerOrder(of: layer, in: context) ?? []) + childOrder
         let subgroups = children.filter { $0 != "vars" }.sorted { lhs, rhs in
             let left = order.firstIndex(of: lhs) ?? order.count, right = order.firstIndex(of: rhs) ?? order.count
             return left != right ? left < right : lhs < rhs
         }
         for child in subgroups where (try? group.kind(of: child)) == .group {
-            try collect(base, "\(path)/\(child)", layer: layer, catalog: catalog, file: file, into: &entries, depth: depth + 1)
+            try collect(base, "\(path)/\(child)", layer: layer, context: context, file: file, into: &entries, depth: depth + 1)
         }
     }
 
     /// Keras' `naming.to_snake_case`: `TimeDistributed` → `time_distributed`, `LSTM` → `lstm`.
-    static func snakeCase(_ name: String) -> String {
+    public static func snakeCase(_ name: String) -> String {
         let characters = Array(name.filter { $0.isLetter || $0.isNumber || $0 == "_" })
         var result = ""
         for (index, character) in characters.enumerated() {

@@ -96,6 +96,12 @@ public enum WeightAssembly: Sendable, Equatable {
     case single
     /// Keras 1's per-gate arrays, joined along the last axis in the order of `sources`.
     case concatenateLastAxis
+    /// A kernel `(inputs, gates·units)` stored in the CuDNN layout, converted per gate block as
+    /// Keras does when it loads CuDNN weights into a plain layer (`_convert_rnn_weights`):
+    /// each block's values, read row by row, are the plain block `(inputs, units)` transposed.
+    case cudnnInputKernel(gates: Int)
+    /// A recurrent kernel `(units, gates·units)` stored in the CuDNN layout: each gate block transposed.
+    case cudnnRecurrentKernel(gates: Int)
 }
 
 /// A weight bound to its layer: role, Keras 2/3 shape, gate blocks, and where its data lives.

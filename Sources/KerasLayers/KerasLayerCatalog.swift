@@ -10,6 +10,7 @@ public struct KerasLayerCatalog: LayerCatalog {
         DenseAdapter(),
         ActivationAdapter(),
         RecurrentAdapter(),
+        RNNAdapter(),
         BidirectionalAdapter(),
         TimeDistributedAdapter(),
         EmbeddingAdapter(),

@@ -106,6 +106,19 @@ public struct BuildContext {
         return try adapter.makeLayer(inner, in: context)
     }
 
+    /// Builds a layer that stands for a part of this one (an RNN's cell as `LSTM`, ...), with this
+    /// layer's call, direction and outer layer for messages; `sublayer` picks the weights of one
+    /// cell of a stack (engine name `rnn/cell_gru`), nil keeps this layer's weights and name.
+    public func build(part inner: LayerDescription, sublayer: String? = nil) throws -> any Layer {
+        guard let adapter = catalog.adapter(inner.className) else {
+            throw fail("holds \(inner.className), which is not a layer keras-replay can replay")
+        }
+        let context = BuildContext(layer: inner, version: version, engineName: sublayer.map { "\(engineName)/\($0)" } ?? engineName,
+                                   call: call, direction: direction, weights: sublayer.map { weights.child($0) } ?? weights,
+                                   catalog: catalog, outer: outer ?? layer, inputShapes: inputShapes)
+        return try adapter.makeLayer(inner, in: context)
+    }
+
     /// A keyword option of the call (`use_causal_mask`, `return_attention_scores`), as written.
     public func option(_ name: String) -> JSONValue? { call?.options[name] }
 

@@ -12,8 +12,8 @@ struct Gates: ParsableCommand {
         from the same loop, the LSTM input gate, forget gate, candidate, output gate, cell and \
         hidden state (GRU: update gate, reset gate, candidate, hidden) of one layer, each \
         (batch, timesteps, units). Bidirectional layers give forward_ and backward_ arrays, the \
-        backward direction in input time order. Without --layer, lists the recurrent layers \
-        and exits 1.
+        backward direction in input time order. An RNN over StackedRNNCells is traced one cell \
+        at a time (--cell). Without --layer, lists the recurrent layers and exits 1.
         """
     )
 
@@ -22,8 +22,11 @@ struct Gates: ParsableCommand {
     @Argument(help: "A Keras checkpoint (.h5, .hdf5, .keras, or .weights.h5 with --config).")
     var checkpoint: String
 
-    @Option(help: "The recurrent layer to trace (LSTM, GRU, SimpleRNN or Bidirectional).")
+    @Option(help: "The recurrent layer to trace (LSTM, GRU, SimpleRNN, RNN, CuDNNLSTM/CuDNNGRU or Bidirectional).")
     var layer: String?
+
+    @Option(help: "For an RNN over StackedRNNCells: the cell to trace (default: the first).")
+    var cell: String?
 
     @Option(name: .long, help: "The model's input .npy; NAME=PATH for each input of a model with several.")
     var input: [String] = []
@@ -76,7 +79,10 @@ struct Gates: ParsableCommand {
                 throw ExitCode(1)
             }
             let inputs = try PredictInputs.load(input, model: model)
-            var trace = try model.traceGates(layer: layer, inputs: inputs)
+            var trace = try model.traceGates(layer: layer, inputs: inputs, cell: cell)
+            if cell == nil, trace.cells.count > 1, let traced = trace.cell {
+                StandardError.write("keras-replay: \(layer) stacks \(trace.cells.count) cells (\(trace.cells.joined(separator: ", "))); traced \(traced), choose another with --cell")
+            }
             if stream {
                 guard model.graph.fixedBatchSize == 1 else {
                     throw ValidationError("--stream needs a stateful model with batch size 1 (state carried from sample to sample)")

@@ -123,6 +123,15 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
+    /// True when the activation keeps the size of what it is given, so a recurrent cell can run it
+    /// on each gate block (`softmax` then normalises over one block's units, as Keras does).
+    public var worksOnGateBlocks: Bool {
+        switch self {
+        case .glu, .crelu: return false
+        default: return true
+        }
+    }
+
     /// Applies the activation in place. Elementwise activations treat `x` as a flat buffer; the
     /// axis-wise ones (`softmax`, `logSoftmax`, `sparsemax`) treat it as ONE vector. `glu` and
     /// `crelu` change the size and cannot run here (precondition); use ``apply(_:)-(Tensor)``.

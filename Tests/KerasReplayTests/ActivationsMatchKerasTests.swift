@@ -36,7 +36,8 @@ struct ActivationsMatchKerasTests {
             let excess = Self.worstExcess(tensor, keras)
             #expect(excess <= 1e-6, "\(sample) \(name): max difference \(excess)")
         }
-        // The same run's outputs are predict's.
+        // The same run's outputs are predict's (from fresh states, as the run started).
+        model.resetStates()
         let predicted = try model.predict(inputs)
         #expect(zip(predicted, result.outputs).allSatisfy { $0.0 == $0.1 })
     }

@@ -12,14 +12,19 @@ struct GateTraceTests {
     struct Reference: Sendable, CustomStringConvertible {
         var sample: Sample
         var layer: String
+        /// One cell of an RNN over StackedRNNCells (`gates_<layer>@<cell>.npz`).
+        var cell: String?
         var path: String
-        var description: String { "\(sample)/\(layer)" }
+        var description: String { "\(sample)/\(layer)" + (cell.map { "@\($0)" } ?? "") }
     }
 
     static let references: [Reference] = SampleCatalog.fullModels.flatMap { sample in
         ((try? FileManager.default.contentsOfDirectory(atPath: sample.directory.path)) ?? [])
             .filter { $0.hasPrefix("gates_") && $0.hasSuffix(".npz") }.sorted()
-            .map { Reference(sample: sample, layer: String($0.dropFirst(6).dropLast(4)), path: sample.path($0)) }
+            .map { file in
+                let name = file.dropFirst(6).dropLast(4).split(separator: "@", maxSplits: 1).map(String.init)
+                return Reference(sample: sample, layer: name[0], cell: name.count > 1 ? name[1] : nil, path: sample.path(file))
+            }
     }
 
     static func inputs(_ sample: Sample) throws -> [Tensor] {
@@ -39,7 +44,7 @@ struct GateTraceTests {
         let model = try ReplayModel(path: reference.sample.checkpointPath)
         let inputs = try Self.inputs(reference.sample)
         let inputScale = inputs.flatMap(\.scalars).reduce(Float(0)) { max($0, abs($1)) }
-        let trace = try model.traceGates(layer: reference.layer, inputs: inputs)
+        let trace = try model.traceGates(layer: reference.layer, inputs: inputs, cell: reference.cell)
         let ours = Dictionary(uniqueKeysWithValues: trace.namedArrays.map { ($0.name, $0.tensor) })
         let expected = try NumPyFile.readArchive(reference.path)
         for (name, array) in expected {

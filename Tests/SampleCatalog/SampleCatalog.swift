@@ -101,7 +101,20 @@ public enum OutputShape: Decodable, Sendable, Hashable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let single = try? container.decode([Int?].self) { self = .single(single) } else { self = .several(try container.decode([[Int?]].self)) }
+        if let single = try? container.decode([Int?].self) { self = .single(single) } else { self = .several(try container.decode(Nested.self).shapes) }
+    }
+
+    /// Several shapes, possibly nested as the layer returns them (tf-keras' stacked LSTM cell
+    /// states `[[None, 5], [None, 5]]`): flattened in order.
+    struct Nested: Decodable {
+        var shapes: [[Int?]]
+        init(from decoder: Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            shapes = []
+            while !container.isAtEnd {
+                if let shape = try? container.decode([Int?].self) { shapes.append(shape) } else { shapes += try container.decode(Nested.self).shapes }
+            }
+        }
     }
 
     public var shapes: [[Int?]] {
@@ -142,7 +155,7 @@ public enum SampleCatalog {
 
     /// Samples that hold a full model (architecture and weights).
     public static var fullModels: [Sample] {
-        all.filter { FileManager.default.fileExists(atPath: $0.checkpointPath) && $0.checkpointPath.hasSuffix(".h5") && !$0.model.hasPrefix("weights_only") }
+        all.filter { FileManager.default.fileExists(atPath: $0.checkpointPath) && $0.checkpointPath.hasSuffix(".h5") && !$0.model.contains("weights_only") }
     }
 
     public static func sample(_ generation: String, _ model: String) -> Sample? {

@@ -65,7 +65,7 @@ struct ScoreAttentionAdapter: LayerAdapter {
 struct MultiHeadAttentionAdapter: LayerAdapter {
     let classNames = ["MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention"]
     // MultiHeadAttention's groups are `query_dense`, ...; GroupedQueryAttention's keep the underscore.
-    var nativeSublayerOrder: [String] {
+    func nativeSublayerOrder(of layer: LayerDescription, in context: LayerContext) -> [String] {
         ["query_dense", "_query_dense", "key_dense", "_key_dense", "gate_dense", "_gate_dense", "value_dense", "_value_dense",
          "output_dense", "_output_dense"]
     }

@@ -51,6 +51,12 @@ struct BidirectionalAdapter: LayerAdapter {
 
     func storesWeights(_ layer: LayerDescription, in context: LayerContext) -> Bool { true }
 
+    /// The wrapped layer's order, below `forward_layer` and `backward_layer` (an RNN's stacked cells).
+    func nativeSublayerOrder(of layer: LayerDescription, in context: LayerContext) -> [String] {
+        guard let inner = layer.wrappedLayer, let reading = context.catalog.reading(inner.className) else { return [] }
+        return reading.nativeSublayerOrder(of: inner, in: context)
+    }
+
     func weightCount(of layer: LayerDescription, in context: LayerContext) throws -> Int? {
         let (forward, backward) = try directions(of: layer, in: context)
         let reading = try context.reading(for: forward)

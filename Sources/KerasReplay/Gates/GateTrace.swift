@@ -34,6 +34,9 @@ public struct GateTrace: Sendable {
     public var outputs: [Tensor]
     /// The wrapper the recurrent layer sits in (`Bidirectional`, `TimeDistributed`), if any.
     public var wrapperClass: String? = nil
+    /// For an `RNN(StackedRNNCells(...))`: the traced cell, and every cell of the stack in order.
+    public var cell: String? = nil
+    public var cells: [String] = []
 
     /// `Bidirectional(LSTM)`, or the class alone.
     public var describedClass: String { wrapperClass.map { "\($0)(\(className))" } ?? className }
@@ -71,15 +74,23 @@ extension ReplayModel {
         guard let model = checkpoint.model else { return [] }
         return model.layers.compactMap { layer in
             guard layersByName[layer.name] is any TraceableLayer else { return nil }
-            let inner = layer.wrappedLayer?.className
-            return (layer.name, inner.map { "\(layer.className)(\($0))" } ?? layer.className)
+            // Bidirectional(LSTM), RNN(GRUCell), RNN(StackedRNNCells), Bidirectional(RNN(LSTMCell)).
+            func described(_ layer: LayerDescription) -> String {
+                if layer.className == "RNN", let cell = layer.config["cell"] {
+                    return "RNN(\(cell["class_name"]?.string ?? (cell.array != nil ? "StackedRNNCells" : "?")))"
+                }
+                return layer.className
+            }
+            let inner = layer.wrappedLayer.map(described)
+            return (layer.name, inner.map { "\(layer.className)(\($0))" } ?? described(layer))
         }
     }
 
     /// Runs `predict` on `inputs` and records every gate of `layer` at every step, from the
     /// same loop that computes the outputs. Stateful models walk their fixed batch size,
-    /// carrying state, as `predict` does.
-    public func traceGates(layer name: String, inputs: [Tensor]) throws -> GateTrace {
+    /// carrying state, as `predict` does. For an RNN over stacked cells, `cell` names the cell
+    /// to trace (default: the first; ``GateTrace/cells`` lists them all).
+    public func traceGates(layer name: String, inputs: [Tensor], cell: String? = nil) throws -> GateTrace {
         guard let layer = layersByName[name] else {
             throw ReplayError(file: checkpoint.path, message: "no layer named '\(name)' (recurrent layers: \(recurrentLayers.map(\.name).joined(separator: ", ")))")
         }
@@ -93,12 +104,23 @@ extension ReplayModel {
         } catch let error as EngineError {
             throw ReplayError(file: checkpoint.path, message: error.description)
         }
+        // A stack of cells gives one trace per cell (per direction): keep the chosen cell's.
+        var cells: [String] = []
+        for trace in result.traces { if let cell = trace.cell, !cells.contains(cell) { cells.append(cell) } }
+        var traces = result.traces
+        if let cell, !cells.contains(cell) {
+            throw ReplayError(file: checkpoint.path, message: cells.isEmpty
+                ? "layer '\(name)' has one cell; --cell is for an RNN over StackedRNNCells"
+                : "layer '\(name)' has no cell '\(cell)' (its cells: \(cells.joined(separator: ", ")))")
+        }
+        let chosen = cell ?? cells.first
+        if let chosen { traces = traces.filter { $0.cell == chosen } }
         let bidirectional = traceable as? Bidirectional
         let directions: [String?] = bidirectional != nil ? ["forward", "backward"] : [nil]
         let recurrent: [any RecurrentLayer] = bidirectional.map { [$0.forward, $0.backward] } ?? [traceable as! any RecurrentLayer]
         var series: [GateTrace.Series] = []
         var readOrders: [(String, [Int])] = []
-        for (index, trace) in result.traces.enumerated() {
+        for (index, trace) in traces.enumerated() {
             let direction = directions[index]
             for quantity in trace.names {
                 let snake = GateTrace.snakeCase(quantity)
@@ -109,11 +131,16 @@ extension ReplayModel {
                 readOrders.append((direction.map { "\($0)_read_order" } ?? "read_order", Array((0..<steps).reversed())))
             }
         }
-        let mask = result.traces.first?.mask
+        let mask = traces.first?.mask
         let description = checkpoint.model?.layer(named: name)
-        let className = description.map { $0.wrappedLayer?.className ?? $0.className } ?? layer.kindName
-        var trace = GateTrace(layer: name, className: className, series: series, mask: mask, readOrders: readOrders, outputs: result.outputs)
+        var className = description.map { $0.wrappedLayer?.className ?? $0.className } ?? layer.kindName
+        // The generic RNN says which cell it runs: RNN(LSTMCell).
+        if className == "RNN", let kind = traces.first?.kind { className = "RNN(\(kind)Cell)" }
+        var trace = GateTrace(layer: chosen.map { "\(name)/\($0)" } ?? name, className: className, series: series, mask: mask,
+                              readOrders: readOrders, outputs: result.outputs)
         if description?.wrappedLayer != nil { trace.wrapperClass = description?.className }
+        trace.cell = chosen
+        trace.cells = cells
         return trace
     }
 }

@@ -167,15 +167,19 @@ public enum GateHeatmapFigure {
         if factor > 1 {
             caption.append("Downsampled for drawing: each cell is the mean of up to \(factor) × \(factor) values (units × timesteps).")
         }
+        // A long heading (a stacked cell inside Bidirectional) gets a smaller font, and the figure
+        // widens if even that does not fit, rather than running off the page.
+        let headingSize = min(15, max(11, (layout.width - 2 * Layout.margin) / (Double(heading.count) * 0.6)))
+        let figureWidth = max(layout.width, Double(heading.count) * 0.6 * headingSize + 2 * Layout.margin)
         let captionLines = caption.flatMap { wrap($0, width: layout.width - 2 * Layout.margin) }
         let height = layout.gridBottom + 8 + Double(captionLines.count) * 17 + 10
 
         var svg: [String] = []
         svg.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
-        svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"\(f(layout.width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(layout.width)) \(f(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">")
+        svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"\(f(figureWidth))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(figureWidth)) \(f(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">")
         svg += definitions()
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
-        svg.append("<text x=\"\(f(layout.width / 2))\" y=\"28\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(heading))</text>")
+        svg.append("<text x=\"\(f(figureWidth / 2))\" y=\"28\" text-anchor=\"middle\" font-size=\"\(f(headingSize, 1))\" font-weight=\"bold\">\(escape(heading))</text>")
         for (index, panel) in panels.enumerated() {
             let origin = layout.origin(of: index)
             svg += panelSVG(panel, at: origin, layout: layout, rowBins: rowBins, columnBins: columnBins, masked: masked)

@@ -82,13 +82,13 @@ enum VectorMath {
         return (i, f, tanh(zg), o)
     }
 
-    /// Applies `activation` in place to `count` values; sigmoid and tanh vectorised, others as ``Activation/apply(_:count:rowLength:)``.
+    /// Applies `activation` in place to `count` values; sigmoid and tanh vectorised, others as ``Activation/apply(_:count:rowLength:)`` (axis-wise ones over rows of `rowLength`, default all `count`).
     @inline(__always)
-    static func apply(_ activation: GateFunction, _ x: UnsafeMutablePointer<Float>, count: Int) {
+    static func apply(_ activation: GateFunction, _ x: UnsafeMutablePointer<Float>, count: Int, rowLength: Int? = nil) {
         switch activation {
         case .sigmoid: map(x, count: count, sigmoid)
         case .tanh: map(x, count: count, tanh)
-        case .other(let other): other.apply(x, count: count, rowLength: count)
+        case .other(let other): other.apply(x, count: count, rowLength: rowLength ?? count)
         }
     }
 

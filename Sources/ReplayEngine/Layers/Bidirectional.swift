@@ -94,7 +94,7 @@ public final class Bidirectional: TraceableLayer {
         guard let sequence = inputs.first else { throw error("expected 1 input, found none") }
         let mask = masks.first ?? nil
         let results = try run(sequence, mask: mask, initialStates: inputs.count > 1 ? Array(inputs.dropFirst()) : nil, recordTrace: recordTrace)
-        let traces = [results.forward.trace, results.backward.trace].compactMap { $0 }
+        let traces = results.forward.traces + results.backward.traces
         let y = results.forward.output
         let outputMask = returnSequences ? mask : nil
 
@@ -214,6 +214,7 @@ extension CellDrivenRecurrentLayer {
     public var returnState: Bool { options.returnState }
     public var goBackwards: Bool { options.goBackwards }
     public var stateful: Bool { options.stateful }
+    public var zeroOutputForMask: Bool { options.zeroOutputForMask }
 
     public func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool) throws -> RecurrentResult {
         try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,

@@ -28,7 +28,8 @@ public final class GRU: RecurrentLayer, CellDrivenRecurrentLayer {
 
     public init(name: String, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor?,
                 activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid, resetAfter: Bool = true,
-                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false) throws {
+                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
+                zeroOutputForMask: Bool = false) throws {
         self.name = name
         func fail(_ message: String) -> EngineError { EngineError(layer: name, kind: "GRU", message: message) }
         let units = recurrentKernel.shape.first ?? 0
@@ -53,8 +54,8 @@ public final class GRU: RecurrentLayer, CellDrivenRecurrentLayer {
                 inputBias = bias.scalars
             }
         }
-        for (role, a) in [("activation", activation), ("recurrent activation", recurrentActivation)] where !a.isElementwise {
-            throw fail("\(role) \(a) is not elementwise")
+        for (role, a) in [("activation", activation), ("recurrent activation", recurrentActivation)] where !a.worksOnGateBlocks {
+            throw fail("\(role) \(a) changes the size of what it is given")
         }
         // Column blocks [z r] and [h] of the recurrent kernel as separate row-major matrices.
         var zr = [Float](), hBlock = [Float]()
@@ -68,7 +69,8 @@ public final class GRU: RecurrentLayer, CellDrivenRecurrentLayer {
         cell = GRUCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars, recurrentKernel: recurrentKernel.scalars,
                        recurrentKernelZR: zr, recurrentKernelH: hBlock, projectionBias: inputBias, recurrentBias: recurrentBias,
                        resetAfter: resetAfter, activation: activation, recurrentActivation: recurrentActivation)
-        options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
+        options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful,
+                                   zeroOutputForMask: zeroOutputForMask)
     }
 }
 
@@ -103,7 +105,7 @@ struct GRUCell: RecurrentCell {
             for b in 0..<batch {
                 let row = x + b * width, hu = inner + b * width
                 for j in 0..<(2 * u) { row[j] = row[j] + hu[j] }
-                recurrentActivation.apply(row, count: 2 * u, rowLength: 2 * u)
+                recurrentActivation.apply(row, count: 2 * u, rowLength: u)
                 for j in 0..<u { row[2 * u + j] = row[2 * u + j] + row[u + j] * hu[2 * u + j] }
                 activation.apply(row + 2 * u, count: u, rowLength: u)
             }
@@ -112,7 +114,7 @@ struct GRUCell: RecurrentCell {
             for b in 0..<batch {
                 let row = x + b * width, hu = inner + b * 2 * u
                 for j in 0..<(2 * u) { row[j] = row[j] + hu[j] }
-                recurrentActivation.apply(row, count: 2 * u, rowLength: 2 * u)
+                recurrentActivation.apply(row, count: 2 * u, rowLength: u)
                 for j in 0..<u { resetHidden[b * u + j] = row[u + j] * h[b * u + j] }
             }
             // (r·h)·U_h for all rows at once; `inner` is free again.

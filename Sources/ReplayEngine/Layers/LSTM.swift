@@ -26,7 +26,8 @@ public final class LSTM: RecurrentLayer, CellDrivenRecurrentLayer {
 
     public init(name: String, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor?,
                 activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid,
-                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false) throws {
+                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
+                zeroOutputForMask: Bool = false) throws {
         self.name = name
         let units = recurrentKernel.shape.first ?? 0
         guard recurrentKernel.rank == 2, units > 0 else {
@@ -37,14 +38,15 @@ public final class LSTM: RecurrentLayer, CellDrivenRecurrentLayer {
             throw EngineError(layer: name, kind: "LSTM", message: "expected kernel (input_dim, \(4 * units)), found \(kernel.shapeDescription)")
         }
         if let bias { try expectShape(bias, [4 * units], "bias (4·units)", layer: name, kind: "LSTM") }
-        for (role, a) in [("activation", activation), ("recurrent activation", recurrentActivation)] where !a.isElementwise {
-            throw EngineError(layer: name, kind: "LSTM", message: "\(role) \(a) is not elementwise")
+        for (role, a) in [("activation", activation), ("recurrent activation", recurrentActivation)] where !a.worksOnGateBlocks {
+            throw EngineError(layer: name, kind: "LSTM", message: "\(role) \(a) changes the size of what it is given")
         }
         cell = LSTMCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars,
                         packedKernel: PackedMatrix(kernel.scalars, k: kernel.shape[0], n: 4 * units),
                         recurrentKernel: PackedMatrix(recurrentKernel.scalars, k: units, n: 4 * units), bias: bias?.scalars,
                         activation: activation, recurrentActivation: recurrentActivation)
-        options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
+        options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful,
+                                   zeroOutputForMask: zeroOutputForMask)
     }
 }
 
@@ -229,9 +231,10 @@ struct LSTMCell: RecurrentCell {
                 while j + 8 <= width { store(load(row + j) + load(hu + j), row + j); j += 8 }
                 while j < width { row[j] = row[j] + hu[j]; j += 1 }
             }
-            VectorMath.apply(gate, row, count: 2 * u)        // i, f
-            VectorMath.apply(candidate, row + 2 * u, count: u)             // g
-            VectorMath.apply(gate, row + 3 * u, count: u)    // o
+            // Each gate block on its own: an axis-wise activation (softmax) runs over one block's units.
+            VectorMath.apply(gate, row, count: 2 * u, rowLength: u)   // i, f
+            VectorMath.apply(candidate, row + 2 * u, count: u)       // g
+            VectorMath.apply(gate, row + 3 * u, count: u)            // o
             let state = b * u
             let cp = c + state, ncp = newC + state, nhp = newH + state
             j = 0

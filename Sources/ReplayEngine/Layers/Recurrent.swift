@@ -26,6 +26,9 @@ public protocol RecurrentLayer: TraceableLayer {
     var stateNames: [String] { get }
     /// The quantities a trace records, in order (e.g. LSTM: inputGate, forgetGate, candidate, outputGate, cell, hidden).
     var traceNames: [String] { get }
+    /// Keras `zero_output_for_mask` as configured: masked steps output zeros instead of the
+    /// previous output (Bidirectional forces it on with `return_sequences`, whatever this says).
+    var zeroOutputForMask: Bool { get }
 
     /// Runs the sequence. `mask` is `(batch, timesteps)`, nonzero = keep. `initialStates` (Keras
     /// `initial_state`, one `(batch, units)` tensor per state in ``stateNames`` order) replaces zeros
@@ -40,7 +43,11 @@ public struct RecurrentResult: Sendable {
     public var output: Tensor
     /// Final states, Keras order (h, then c for LSTM), each `(batch, units)`.
     public var states: [Tensor]
-    public var trace: RecurrentTrace?
+    /// With `recordTrace`: one trace per cell (several for a stack of cells); empty otherwise.
+    public var traces: [RecurrentTrace]
+
+    /// The first cell's trace.
+    public var trace: RecurrentTrace? { traces.first }
 }
 
 /// Per-step values of a recurrent layer, recorded by the very loop that computes the output.
@@ -56,8 +63,10 @@ public struct RecurrentTrace: Sendable {
     /// Quantity names in order, e.g. `["inputGate", "forgetGate", "candidate", "outputGate", "cell", "hidden"]`.
     public var names: [String]
     public var values: [String: Tensor]
-    /// The `(batch, timesteps)` mask the layer saw, if any.
+    /// The `(batch, timesteps)` mask the layer saw, if any (input time order).
     public var mask: Tensor?
+    /// The Keras name of the cell inside a stack of cells (`RNN(StackedRNNCells(...))`); nil otherwise.
+    public var cell: String? = nil
 
     public subscript(name: String) -> Tensor? { values[name] }
 }
@@ -82,9 +91,9 @@ extension RecurrentLayer {
         let sequence = inputs[0]
         let mask = masks.first ?? nil
         let initialStates = inputs.count > 1 ? Array(inputs.dropFirst()) : nil
-        let result = try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: false, recordTrace: recordTrace)
+        let result = try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace)
         let outputMask = returnSequences ? mask : nil
-        let traces = result.trace.map { [$0] } ?? []
+        let traces = result.traces
         if returnState {
             return (LayerOutput(tensors: [result.output] + result.states,
                                 masks: [outputMask] + result.states.map { _ in nil }), traces)
@@ -150,6 +159,7 @@ struct RecurrentOptions: Sendable {
     var returnState: Bool
     var goBackwards: Bool
     var stateful: Bool
+    var zeroOutputForMask = false
 }
 
 /// Final states a stateful layer keeps between calls.
@@ -262,7 +272,7 @@ enum RecurrentDriver {
             }
             trace = RecurrentTrace(layer: layer, kind: kind, names: traceNames, values: values, mask: mask)
         }
-        return RecurrentResult(output: output, states: states.map { Tensor(shape: [batch, u], scalars: $0) }, trace: trace)
+        return RecurrentResult(output: output, states: states.map { Tensor(shape: [batch, u], scalars: $0) }, traces: trace.map { [$0] } ?? [])
     }
 }
 

@@ -14,7 +14,8 @@ public final class SimpleRNN: RecurrentLayer, CellDrivenRecurrentLayer {
     public var traceNames: [String] { ["hidden"] }
 
     public init(name: String, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor?, activation: Activation = .tanh,
-                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false) throws {
+                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
+                zeroOutputForMask: Bool = false) throws {
         self.name = name
         func fail(_ message: String) -> EngineError { EngineError(layer: name, kind: "SimpleRNN", message: message) }
         let units = recurrentKernel.shape.first ?? 0
@@ -25,10 +26,11 @@ public final class SimpleRNN: RecurrentLayer, CellDrivenRecurrentLayer {
             throw fail("expected kernel (input_dim, \(units)), found \(kernel.shapeDescription)")
         }
         if let bias { try expectShape(bias, [units], "bias (units)", layer: name, kind: "SimpleRNN") }
-        guard activation.isElementwise else { throw fail("activation \(activation) is not elementwise") }
+        guard activation.worksOnGateBlocks else { throw fail("activation \(activation) changes the size of what it is given") }
         cell = SimpleRNNCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars,
                              recurrentKernel: recurrentKernel.scalars, projectionBias: bias?.scalars, activation: activation)
-        options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful)
+        options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful,
+                                   zeroOutputForMask: zeroOutputForMask)
     }
 }
 
