@@ -82,7 +82,13 @@ enum GlobalHeapCheck {
         while position + header <= body.count {
             let index = Int(read(body, position, 2))
             let objectSize = read(body, position + 8, lengthSize)
-            if index == 0 { break }  // the free space runs to the end of the collection
+            if index == 0 {
+                // Free space: its size counts its own header. libhdf5 steps over exactly that many
+                // bytes, so a free-space object smaller than its header makes it loop forever.
+                guard objectSize >= UInt64(header), objectSize <= UInt64(body.count - position) else { return nil }
+                position += Int(objectSize)
+                continue
+            }
             let aligned = (objectSize + 7) & ~7
             guard aligned <= UInt64(body.count - position - header) else { return nil }
             objects[index] = Int(objectSize)

@@ -54,11 +54,15 @@ struct Predict: ParsableCommand {
         ProcessMemory.keepFreedMemoryForReuse()
         try reportingFailures {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load(limits: limits), limits: limits)
+            let names = model.outputNames
+            // Refused before any input is read (or warned about): one line, nothing else.
+            if let output, OutputFile.format(of: output) != "npz", names.count != 1 {
+                throw ValidationError("the model has \(names.count) outputs (\(names.joined(separator: ", "))); write them with --output FILE.npz")
+            }
             let inputs = try PredictInputs.load(input, model: model)
             PredictInputs.warnAboutNonFinite(inputs, names: model.inputNames)
             let outputs = try model.predict(inputs, batchSize: batchSize)
             warnAboutReplay(model, checkpoint: checkpoint)
-            let names = model.outputNames
             if let output {
                 let arrays = outputs.map { NumPyArray(shape: $0.shape, scalars: $0.scalars) }
                 if OutputFile.format(of: output) == "npz" {
