@@ -1,16 +1,29 @@
 #!/usr/bin/env python3
 """Float64 NumPy gate references for `keras-replay gates`.
 
-For every recurrent layer (LSTM, GRU, SimpleRNN, Bidirectional of those) of selected samples, compute every gate
-at every timestep in float64 NumPy straight from the checkpoint's weights (h5py, bound by the ORDER of
-`weight_names`), and write SampleCheckpoints/<gen>/<model>/gates_<layer name>.npz (float32 arrays).
+For every recurrent layer (LSTM, GRU, SimpleRNN, RNN around one LSTMCell / GRUCell / SimpleRNNCell or around
+StackedRNNCells, CuDNNLSTM / CuDNNGRU, Bidirectional of any of those) of selected samples, compute every gate at
+every timestep in float64 NumPy straight from the checkpoint's weights (h5py, bound by the ORDER of `weight_names`),
+and write SampleCheckpoints/<gen>/<model>/gates_<layer name>.npz (float32 arrays; one file per cell for a stack).
 
-Only the layer's INPUT comes from the Keras that wrote the file (sub-model `Model(model.inputs, layer.input)`
-predict); the recurrences are this file's own NumPy code. As a sanity check the reference hidden states are
-merged/arranged like the layer's output and compared with `Model(model.inputs, layer.output)` predict (or with
-expected.npy when Keras cannot load the file back).
+Only the layer's INPUTS come from the Keras that wrote the file (sub-model `Model(model.inputs, layer.input)`
+predict; when the call passes initial_state, the state tensors too, each by `Model(model.inputs, <tensor>)`); the
+recurrences are this file's own NumPy code. As a sanity check the reference hidden states are merged/arranged like
+the layer's output (plus the final states of every cell when the layer has return_state) and compared with
+`Model(model.inputs, layer.output)` predict (or with expected.npy when Keras cannot load the file back).
+Exceptions to "from a Keras sub-model":
+  * Keras 3 cannot load its own masked legacy .h5 (`Unknown layer: 'NotEqual'`). When the sample has the native
+    twin model.keras (written by the same Keras from the same model) that is loaded instead, after checking that its
+    weights equal model.h5's weight_names arrays exactly; samples without one (masked_bidirectional) get the Masking
+    output computed in NumPy (== the model input there).
+  * CuDNNLSTM / CuDNNGRU models (tf-keras cudnn_*): Keras loads them but cannot predict them on this CPU machine
+    (no OpKernel for CudnnRNNV3), so no Keras model is run. The layer input is the model input or the previous
+    layer's entry of the sample's layer_outputs.npz, and the sanity check compares with layer_outputs.npz[layer]
+    (Keras' own layer outputs, written when the sample was made: the CuDNN layers' cuDNN call replaced by tf-keras'
+    plain LSTM / GRU holding tf-keras' own converted weights; report.json `cudnn` says how, and that this graph
+    reproduces expected.npy exactly). lstm_cudnn_layout is a plain LSTM/GRU model and runs in Keras as usual.
 
-Run under the venv of the generation (detection as in make_samples.py):
+Run under the venv of the generation (detection as in make_samples.py; Scripts/make-gates.sh does all four):
   keras3:     ~/.cache/keras-replay/venvs/modern/bin/python Scripts/gates_reference.py
   tf-keras:   TF_USE_LEGACY_KERAS=1 ~/.cache/keras-replay/venvs/modern/bin/python Scripts/gates_reference.py
   keras2.2.4: KERAS_BACKEND=theano THEANO_FLAGS=blas.ldflags=,cxx=,device=cpu,floatX=float32 \
@@ -21,15 +34,42 @@ Options: --root SampleCheckpoints, --only name,name
 npz layout (all float32 (batch, timesteps, units) unless said otherwise):
   LSTM: input_gate, forget_gate, candidate, output_gate, cell, hidden
   GRU: update_gate, reset_gate, candidate, hidden          SimpleRNN: hidden
-  Bidirectional: the same names prefixed forward_ / backward_.
+  RNN(LSTMCell) / RNN(GRUCell) (reset_after either way) / RNN(SimpleRNNCell), CuDNNLSTM, CuDNNGRU: the arrays of
+  LSTM / GRU / SimpleRNN, file gates_<layer>.npz.
+  RNN(StackedRNNCells([...])) (also RNN([cells]), which Keras saves as a StackedRNNCells): ONE FILE PER CELL,
+  gates_<layer>@<cell name>.npz (cell name = the cell config's `name`), each holding that cell's arrays as above.
+  At each step the step's input goes through cell 1, cell 1's new output into cell 2, etc.; the layer's output is
+  the last cell's hidden, its states (return_state) every cell's states in cell order (LSTM h, c). read_order and
+  mask (below) are written into every cell's file.
+  Bidirectional: the same names prefixed forward_ / backward_ (around a stack: one file per cell, both directions
+  of that cell inside; forward and backward cells carry the same names).
   Time axis = INPUT time order: index t is the step that read input t (also for go_backwards layers and the
   backward half of Bidirectional). Layers that read backwards also get `read_order` (int32 (timesteps,)):
-  read_order[k] = input index read at processing step k (prefixed forward_/backward_ inside Bidirectional).
+  read_order[k] = input index read at processing step k (prefixed forward_/backward_ inside Bidirectional). A
+  go_backwards stack reads backwards as a whole: every cell's index t is the step whose input t entered cell 1,
+  and later cells read the previous cell's outputs in processing order.
   `mask` (uint8 (batch, timesteps), 1 = kept) when masking applies. At a masked step the gate arrays hold what
   the cell computes from that step's input and the carried state (Keras computes it, then discards it); `cell`
-  and `hidden` hold the carried (unchanged) state.
+  and `hidden` hold the carried (unchanged) state. In a stack every cell's states carry over at a masked step, and
+  the input of cell k > 1 at a masked step is cell k-1's FRESH output of that step (computed, then discarded), as
+  Keras' StackedRNNCells.call passes it on. An engine that runs the cells one after another as masked layers
+  would feed cell k-1's CARRIED (previous) output instead: both are computed, and where the gate arrays differ
+  (masked steps of cells after the first only) is printed and stored in gates.json (`masked_stack_fresh_vs_carried`).
+  initial_state: the states start from the tensors the call passes (from Keras, see above), in the order of the
+  call (one list per cell, LSTM h then c); otherwise from zeros.
   Stateful layers: rows are processed in chunks of the sample's predict batch size, row i of chunk k continuing
-  the state of row i of chunk k-1, starting from zeros.
+  the state of row i of chunk k-1 (every cell's), starting from zeros.
+Weights and activations:
+  * Gate blocks in stored order (LSTM i, f, c, o; GRU z, r, h); Keras 1 LSTM/GRU: one W/U/b per gate (12 / 9 arrays).
+  * CuDNN layout: CuDNNLSTM / CuDNNGRU, and an LSTM / GRU whose stored bias has the CuDNN shape ((8u,) / (6u,);
+    tf-keras detects the layout by the bias shape only, as in lstm_cudnn_layout), are converted exactly as tf-keras'
+    `_convert_rnn_weights` does on load (tf_keras/src/saving/legacy/hdf5_format.py): per gate block, input kernel
+    block K (d, u) -> K.T.reshape(K.shape, order='F'), recurrent block R (u, u) -> R.T; LSTM bias = input half +
+    recurrent half (4u,); GRU bias -> reshape (2, 3u) (row 0 input, row 1 recurrent) = a GRU(reset_after=True).
+    Then the usual LSTM / GRU(reset_after=True) math with sigmoid gates and tanh (CuDNN configs name no activation).
+  * softmax as activation / recurrent_activation: applied to each gate block separately (softmax over that block's
+    units), as every generation's LSTM / GRU / SimpleRNN does (it activates each (batch, units) block); in LSTM also
+    to the cell in h = o * act(c). The sanity check against Keras' layer output covers it in every generation.
 """
 import argparse
 import json
@@ -45,8 +85,25 @@ from keras_attributes import read_str_list  # noqa: E402
 ALL4 = ["seed_stateful", "seed_lstm8_tanh_sigmoid", "seed_lstm8_tanh_relu", "seed_hard_sigmoid", "seed_autoencoder_small"]
 MODERN_ONLY = ["gru_reset_after", "gru_reset_before", "simple_rnn", "bidirectional_gru", "lstm_go_backwards",
                "masking_lstm", "masked_bidirectional"]
-SAMPLES = ALL4 + (MODERN_ONLY if GEN in ("keras3", "tf-keras") else [])
-RNN_CLASSES = ("LSTM", "GRU", "SimpleRNN")
+# Issue 13 (which generation has which: each sample's report.json). keras2.2.4 has the RNN(cell) forms, its
+# "stack" layers being one cell (Theano cannot save StackedRNNCells); Keras 1.2.2 has no RNN/cell classes; only
+# tf-keras has CuDNN classes (cudnn_weights_only has no model: no references).
+RNN_FORMS = ["rnn_lstm_cell", "rnn_gru_cell_reset_after", "rnn_gru_cell_reset_before", "rnn_simple_cell",
+             "rnn_go_backwards", "rnn_stateful", "rnn_masked", "rnn_initial_state", "rnn_unroll", "bidirectional_rnn_cell"]
+RNN_STACKED = ["rnn_stacked_cells", "rnn_stacked_return_state"]
+CUDNN = ["cudnn_lstm", "cudnn_gru", "cudnn_bidirectional", "lstm_cudnn_layout"]
+SOFTMAX = ["softmax_gates_lstm", "softmax_gates_gru", "softmax_simple_rnn"]
+MODERN = GEN in ("keras3", "tf-keras")
+SAMPLES = (ALL4 + (MODERN_ONLY if MODERN else []) + (RNN_FORMS if GEN != "keras1.2.2" else [])
+           + (RNN_STACKED if MODERN else []) + (CUDNN if GEN == "tf-keras" else []) + SOFTMAX)
+RNN_CLASSES = ("LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU")  # and Bidirectional around them
+CUDNN_CLASSES = ("CuDNNLSTM", "CuDNNGRU")
+KIND = {"LSTM": "LSTM", "LSTMCell": "LSTM", "CuDNNLSTM": "LSTM", "GRU": "GRU", "GRUCell": "GRU", "CuDNNGRU": "GRU",
+        "SimpleRNN": "SimpleRNN", "SimpleRNNCell": "SimpleRNN"}
+ARRAY_NAMES = {"LSTM": ["input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"],
+               "GRU": ["update_gate", "reset_gate", "candidate", "hidden"],
+               "SimpleRNN": ["hidden"]}
+STATE_NAMES = {"LSTM": ["hidden", "cell"], "GRU": ["hidden"], "SimpleRNN": ["hidden"]}  # Keras' state order
 TOL = 1e-5
 
 
@@ -67,7 +124,26 @@ def entry_name(e):
     return e.get("name") or e["config"]["name"]
 
 
+def layer_cells(cls, cfg):
+    """-> (cells, stacked): cells = [(cell name, cell class, cell config)] in stacking order. A plain layer
+    (LSTM, GRU, SimpleRNN, CuDNN*) is its own single cell (name None, config = the layer's config)."""
+    if cls != "RNN":
+        return [(None, cls, cfg)], False
+    cell = cfg["cell"]
+    if isinstance(cell, list):  # RNN([cells]) as written by a Keras that keeps the list
+        return [(c["config"]["name"], c["class_name"], c["config"]) for c in cell], True
+    if cell["class_name"] == "StackedRNNCells":
+        return [(c["config"]["name"], c["class_name"], c["config"]) for c in cell["config"]["cells"]], True
+    return [(cell["config"].get("name"), cell["class_name"], cell["config"])], False
+
+
 # ---------------------------------------------------------------- activations (float64)
+def softmax(x):
+    """Over the last axis, i.e. over ONE gate block's units: every generation activates each (batch, units) block."""
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
 def activation(name):
     if isinstance(name, dict):  # serialized activation object
         name = name.get("config", {}).get("name") or name.get("class_name")
@@ -84,17 +160,34 @@ def activation(name):
         if GEN == "keras3":
             return lambda x: np.clip(x / 6.0 + 0.5, 0.0, 1.0)
         return lambda x: np.clip(0.2 * x + 0.5, 0.0, 1.0)
+    if name == "softmax":
+        return softmax
     raise ValueError("activation %r not supported" % name)
 
 
 # ---------------------------------------------------------------- cell parameters bound by weight_names order
+def from_cudnn(kernel, recurrent, n_gates):
+    """tf-keras `_convert_rnn_weights(..., from_cudnn=True)` kernels: per gate block (np.hsplit into n_gates), the
+    input block K -> K.T.reshape(K.shape, order='F') (`transpose_input(from_cudnn=True)`), the recurrent block
+    R -> R.T; gate order unchanged."""
+    k = np.hstack([b.T.reshape(b.shape, order="F") for b in np.hsplit(kernel, n_gates)])
+    r = np.hstack([b.T for b in np.hsplit(recurrent, n_gates)])
+    return k, r
+
+
 def rnn_params(cls, cfg, arrays, names):
-    """-> dict(kind, units, act, ract, W, U, b, (b_rec), reset_after) with gate blocks already split."""
-    if cls == "LSTM":
+    """-> dict(kind, units, act, ract, W, U, b, (brec, reset_after), cudnn) with gate blocks already split.
+    cls: the layer class (LSTM, GRU, SimpleRNN, CuDNNLSTM, CuDNNGRU) or cell class (LSTMCell, ...); cfg its config."""
+    kind = KIND[cls]
+    cudnn = None
+    if kind == "LSTM":
         units = cfg.get("units", cfg.get("output_dim"))
-        act = activation(cfg.get("activation", "tanh"))
-        default_ra = "hard_sigmoid" if GEN in ("keras1.2.2", "keras2.2.4") else "sigmoid"
-        ract = activation(cfg.get("recurrent_activation", cfg.get("inner_activation", default_ra)))
+        if cls == "CuDNNLSTM":  # the config names no activation: cuDNN is tanh / sigmoid
+            act, ract = activation("tanh"), activation("sigmoid")
+        else:
+            act = activation(cfg.get("activation", "tanh"))
+            default_ra = "hard_sigmoid" if GEN in ("keras1.2.2", "keras2.2.4") else "sigmoid"
+            ract = activation(cfg.get("recurrent_activation", cfg.get("inner_activation", default_ra)))
         if len(arrays) == 12:  # Keras 1: W_i U_i b_i W_c U_c b_c W_f U_f b_f W_o U_o b_o
             for k, suffix in enumerate(["W_i", "U_i", "b_i", "W_c", "U_c", "b_c", "W_f", "U_f", "b_f", "W_o", "U_o", "b_o"]):
                 assert names[k].endswith(suffix), (names[k], suffix)
@@ -105,20 +198,47 @@ def rnn_params(cls, cfg, arrays, names):
         else:
             kern, rec = arrays[0], arrays[1]
             bias = arrays[2] if len(arrays) > 2 else np.zeros(4 * units)
+            if cls in ("LSTM", "CuDNNLSTM") and len(arrays) == 3 and bias.shape == (8 * units,):
+                kern, rec = from_cudnn(kern, rec, 4)
+                bias = np.sum(np.split(bias, 2, axis=0), axis=0)  # input half + recurrent half
+                cudnn = ("CuDNN-layout weights (bias (8u,)) converted as tf-keras _convert_rnn_weights: per gate block "
+                         "kernel K -> K.T.reshape(K.shape, order='F'), recurrent R -> R.T, bias = bias[:4u] + bias[4u:]")
+            assert cls != "CuDNNLSTM" or cudnn, "CuDNNLSTM with bias %s" % (bias.shape,)
             W = {g: kern[:, j * units:(j + 1) * units] for j, g in enumerate("ifco")}
             U = {g: rec[:, j * units:(j + 1) * units] for j, g in enumerate("ifco")}
             b = {g: bias[j * units:(j + 1) * units] for j, g in enumerate("ifco")}
-        return dict(kind="LSTM", units=units, act=act, ract=ract, W=W, U=U, b=b)
-    if cls == "GRU":
-        units = cfg["units"]
-        act = activation(cfg.get("activation", "tanh"))
-        ract = activation(cfg.get("recurrent_activation", "sigmoid"))
+        return dict(kind="LSTM", units=units, act=act, ract=ract, W=W, U=U, b=b, cudnn=cudnn)
+    if kind == "GRU":
+        units = cfg.get("units", cfg.get("output_dim"))
+        if cls == "CuDNNGRU":  # cuDNN's GRU = GRU(reset_after=True) with tanh / sigmoid
+            act, ract, reset_after = activation("tanh"), activation("sigmoid"), True
+        else:
+            act = activation(cfg.get("activation", "tanh"))
+            ract = activation(cfg.get("recurrent_activation", cfg.get("inner_activation", "sigmoid")))
+            reset_after = bool(cfg.get("reset_after", GEN in ("keras3", "tf-keras")))
+        if len(arrays) == 9:  # Keras 1: W_z U_z b_z W_r U_r b_r W_h U_h b_h (reset-before GRU)
+            for k, suffix in enumerate(["W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h"]):
+                assert names[k].endswith(suffix), (names[k], suffix)
+            assert not reset_after
+            W = {g: arrays[3 * j] for j, g in enumerate("zrh")}
+            U = {g: arrays[3 * j + 1] for j, g in enumerate("zrh")}
+            b = {g: arrays[3 * j + 2] for j, g in enumerate("zrh")}
+            brec = {g: np.zeros(units) for g in "zrh"}
+            return dict(kind="GRU", units=units, act=act, ract=ract, W=W, U=U, b=b, brec=brec, reset_after=False, cudnn=None)
         kern, rec = arrays[0], arrays[1]
-        reset_after = bool(cfg.get("reset_after", GEN in ("keras3", "tf-keras")))
         if len(arrays) > 2:
             bias = arrays[2]
         else:
             bias = np.zeros((2, 3 * units)) if reset_after else np.zeros(3 * units)
+        if cls in ("GRU", "CuDNNGRU") and len(arrays) == 3 and bias.shape == (6 * units,):
+            # tf-keras refuses CuDNNGRU weights for a GRU(reset_after=False) ("... is not compatible with ...")
+            assert reset_after, "CuDNN GRU weights in a GRU(reset_after=False)"
+            kern, rec = from_cudnn(kern, rec, 3)
+            bias = np.array(bias).reshape((2, -1))
+            cudnn = ("CuDNN-layout weights (bias (6u,)) converted as tf-keras _convert_rnn_weights: per gate block "
+                     "kernel K -> K.T.reshape(K.shape, order='F'), recurrent R -> R.T, bias -> reshape (2, 3u) "
+                     "(GRU reset_after=True)")
+        assert cls != "CuDNNGRU" or cudnn, "CuDNNGRU with bias %s" % (bias.shape,)
         if reset_after:
             assert bias.shape == (2, 3 * units), bias.shape
             bi, br = bias[0], bias[1]
@@ -129,65 +249,93 @@ def rnn_params(cls, cfg, arrays, names):
         U = {g: rec[:, j * units:(j + 1) * units] for j, g in enumerate("zrh")}
         b = {g: bi[j * units:(j + 1) * units] for j, g in enumerate("zrh")}
         brec = {g: br[j * units:(j + 1) * units] for j, g in enumerate("zrh")}
-        return dict(kind="GRU", units=units, act=act, ract=ract, W=W, U=U, b=b, brec=brec, reset_after=reset_after)
-    if cls == "SimpleRNN":
+        return dict(kind="GRU", units=units, act=act, ract=ract, W=W, U=U, b=b, brec=brec, reset_after=reset_after,
+                    cudnn=cudnn)
+    if kind == "SimpleRNN":
         units = cfg.get("units", cfg.get("output_dim"))
         act = activation(cfg.get("activation", "tanh"))
         bias = arrays[2] if len(arrays) > 2 else np.zeros(units)
-        return dict(kind="SimpleRNN", units=units, act=act, W=arrays[0], U=arrays[1], b=bias)
+        return dict(kind="SimpleRNN", units=units, act=act, W=arrays[0], U=arrays[1], b=bias, cudnn=None)
     raise ValueError(cls)
 
 
-def run_rnn(p, x, mask, go_backwards, chunk=None):
-    """x (B,T,D) float64; mask (B,T) bool or None. Returns dict of (B,T,units) arrays in input time order."""
+def cells_params(cells, arrays, names):
+    """The cells' parameters in stacking order: a stack stores every cell's arrays one cell after the other
+    (3 each, 2 with use_bias=False); a single cell / plain layer takes all of them."""
+    ps, i = [], 0
+    for _, ccls, ccfg in cells:
+        n = len(arrays) if len(cells) == 1 else (3 if ccfg.get("use_bias", True) else 2)
+        ps.append(rnn_params(ccls, ccfg, arrays[i:i + n], names[i:i + n]))
+        i += n
+    assert i == len(arrays), "%d weight arrays for cells %s" % (len(arrays), [c[0] for c in cells])
+    return ps
+
+
+# ---------------------------------------------------------------- recurrences (float64)
+def cell_step(p, xt, state, keep):
+    """One step of one cell. state = [h] or [h, c]; keep (n, 1) bool. -> (values in ARRAY_NAMES order, state after
+    the mask, the cell's fresh (unmasked) output)."""
+    h = state[0]
+    if p["kind"] == "LSTM":
+        c = state[1]
+        W, U, b = p["W"], p["U"], p["b"]
+        i = p["ract"](xt @ W["i"] + h @ U["i"] + b["i"])
+        f = p["ract"](xt @ W["f"] + h @ U["f"] + b["f"])
+        g = p["act"](xt @ W["c"] + h @ U["c"] + b["c"])
+        o = p["ract"](xt @ W["o"] + h @ U["o"] + b["o"])
+        c_new = f * c + i * g
+        h_new = o * p["act"](c_new)
+        c = np.where(keep, c_new, c)
+        h = np.where(keep, h_new, h)
+        return (i, f, g, o, c, h), [h, c], h_new
+    if p["kind"] == "GRU":
+        W, U, b, br = p["W"], p["U"], p["b"], p["brec"]
+        z = p["ract"](xt @ W["z"] + b["z"] + h @ U["z"] + br["z"])
+        r = p["ract"](xt @ W["r"] + b["r"] + h @ U["r"] + br["r"])
+        if p["reset_after"]:
+            hh = p["act"](xt @ W["h"] + b["h"] + r * (h @ U["h"] + br["h"]))
+        else:
+            hh = p["act"](xt @ W["h"] + b["h"] + (r * h) @ U["h"])
+        h_new = z * h + (1.0 - z) * hh
+        h = np.where(keep, h_new, h)
+        return (z, r, hh, h), [h], h_new
+    h_new = p["act"](xt @ p["W"] + h @ p["U"] + p["b"])
+    h = np.where(keep, h_new, h)
+    return (h,), [h], h_new
+
+
+def run_stack(ps, x, mask, go_backwards, chunk=None, initial=None, next_input="fresh"):
+    """x (B,T,D) float64; mask (B,T) bool or None; ps: the cells' parameters in stacking order (one for a plain
+    layer); initial: per cell a list of (B, units) states (Keras order) or None for zeros. next_input: what cell k+1
+    reads at a step, 'fresh' = cell k's newly computed output (Keras' StackedRNNCells.call) or 'carried' = its
+    output after the mask (they differ at masked steps only). Returns ([per cell: dict of (B,T,units) arrays in
+    input time order], read order)."""
     B, T, _ = x.shape
-    u = p["units"]
-    names = {"LSTM": ["input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"],
-             "GRU": ["update_gate", "reset_gate", "candidate", "hidden"],
-             "SimpleRNN": ["hidden"]}[p["kind"]]
-    out = {n: np.zeros((B, T, u)) for n in names}
+    outs = [{n: np.zeros((B, T, p["units"])) for n in ARRAY_NAMES[p["kind"]]} for p in ps]
     order = list(range(T - 1, -1, -1)) if go_backwards else list(range(T))
     chunk = chunk or B
-    h_carry = np.zeros((chunk, u))
-    c_carry = np.zeros((chunk, u))
+    carry = [[np.zeros((chunk, p["units"])) for _ in STATE_NAMES[p["kind"]]] for p in ps]
+    if initial is not None:
+        assert chunk == B
+        carry = [[np.array(a, np.float64) for a in st] for st in initial]
+        for p, st in zip(ps, carry):
+            assert [a.shape for a in st] == [(B, p["units"])] * len(STATE_NAMES[p["kind"]]), [a.shape for a in st]
     for s in range(0, B, chunk):
         rows = slice(s, s + chunk)
         n = min(chunk, B - s)
-        h = h_carry[:n].copy()
-        c = c_carry[:n].copy()
+        state = [[a[:n].copy() for a in st] for st in carry]
         for t in order:
-            xt = x[rows, t, :]
             keep = np.ones((n, 1), bool) if mask is None else mask[rows, t][:, None]
-            if p["kind"] == "LSTM":
-                W, U, b = p["W"], p["U"], p["b"]
-                i = p["ract"](xt @ W["i"] + h @ U["i"] + b["i"])
-                f = p["ract"](xt @ W["f"] + h @ U["f"] + b["f"])
-                g = p["act"](xt @ W["c"] + h @ U["c"] + b["c"])
-                o = p["ract"](xt @ W["o"] + h @ U["o"] + b["o"])
-                c_new = f * c + i * g
-                h_new = o * p["act"](c_new)
-                c = np.where(keep, c_new, c)
-                h = np.where(keep, h_new, h)
-                for nm, v in zip(names, (i, f, g, o, c, h)):
-                    out[nm][rows, t, :] = v
-            elif p["kind"] == "GRU":
-                W, U, b, br = p["W"], p["U"], p["b"], p["brec"]
-                z = p["ract"](xt @ W["z"] + b["z"] + h @ U["z"] + br["z"])
-                r = p["ract"](xt @ W["r"] + b["r"] + h @ U["r"] + br["r"])
-                if p["reset_after"]:
-                    hh = p["act"](xt @ W["h"] + b["h"] + r * (h @ U["h"] + br["h"]))
-                else:
-                    hh = p["act"](xt @ W["h"] + b["h"] + (r * h) @ U["h"])
-                h_new = z * h + (1.0 - z) * hh
-                h = np.where(keep, h_new, h)
-                for nm, v in zip(names, (z, r, hh, h)):
-                    out[nm][rows, t, :] = v
-            else:
-                h_new = p["act"](xt @ p["W"] + h @ p["U"] + p["b"])
-                h = np.where(keep, h_new, h)
-                out["hidden"][rows, t, :] = h
-        h_carry[:n], c_carry[:n] = h, c
-    return out, np.array(order, np.int32)
+            inp = x[rows, t, :]
+            for j, p in enumerate(ps):
+                values, state[j], fresh = cell_step(p, inp, state[j], keep)
+                for nm, v in zip(ARRAY_NAMES[p["kind"]], values):
+                    outs[j][nm][rows, t, :] = v
+                inp = fresh if next_input == "fresh" else state[j][0]
+        for st, new in zip(carry, state):
+            for a, v in zip(st, new):
+                a[:n] = v
+    return outs, np.array(order, np.int32)
 
 
 def layer_output_like_keras(out, read_order, return_sequences, mask, zero_masked):
@@ -200,7 +348,28 @@ def layer_output_like_keras(out, read_order, return_sequences, mask, zero_masked
     return h[:, read_order[-1], :]
 
 
-# ---------------------------------------------------------------- Keras helpers (input and sanity output only)
+def final_states(outs, ps, read_order):
+    """Every cell's states after the last processed step, flattened in cell order (LSTM h, c), as return_state."""
+    return [o[n][:, read_order[-1], :] for o, p in zip(outs, ps) for n in STATE_NAMES[p["kind"]]]
+
+
+def fresh_vs_carried(fresh, carried, mask, prefix=""):
+    """Where the stacked cells' gate arrays differ between feeding cell k+1 cell k's fresh output (Keras) and its
+    carried output, at masked steps. -> {array: {max_abs_diff, masked_positions_differing [[row, t], ...]}}, only
+    arrays that differ; asserts equality at every kept step and of the carried states everywhere."""
+    res = {}
+    for nm in fresh:
+        d = np.abs(fresh[nm] - carried[nm]).max(axis=-1)  # (B, T)
+        assert not np.any(d[mask] > 0), "fresh/carried differ at a kept step: %s" % nm
+        if nm in ("hidden", "cell"):
+            assert not np.any(d > 0), "carried state differs: %s" % nm
+        if np.any(d > 0):
+            res[prefix + nm] = dict(max_abs_diff=float(d.max()),
+                                    masked_positions_differing=[[int(r), int(t)] for r, t in zip(*np.nonzero(d > 0))])
+    return res
+
+
+# ---------------------------------------------------------------- Keras helpers (inputs and sanity output only)
 def kmodel(inputs, outputs):
     if GEN == "keras1.2.2":
         return keras.models.Model(input=inputs, output=outputs)
@@ -212,10 +381,24 @@ def model_inputs(m):
     return list(ins) if isinstance(ins, (list, tuple)) else [ins]
 
 
+def flat(v):
+    if isinstance(v, dict):
+        raise TypeError("dict outputs")
+    if isinstance(v, (list, tuple)):
+        return [a for x in v for a in flat(x)]
+    return [v]
+
+
 def reset(m):
     for l in m.layers:
         if getattr(l, "stateful", False):
-            l.reset_states() if hasattr(l, "reset_states") else l.reset_state()
+            try:
+                l.reset_states() if hasattr(l, "reset_states") else l.reset_state()
+            except AttributeError:
+                # Keras 3.15 cannot reset a stateful RNN(StackedRNNCells): its states are nested ListWrappers
+                # ("'ListWrapper' object has no attribute 'assign'"); call() updates them through tree.flatten.
+                for v in keras.tree.flatten(l.states):
+                    v.assign(np.zeros(v.shape, v.dtype))
 
 
 def kpredict(m, xs, batch, stateful):
@@ -227,10 +410,11 @@ def kpredict(m, xs, batch, stateful):
     return p
 
 
-def load_keras_model(path, mc_json, weights):
+def load_keras_model(d, path, mc_json, weights):
     """-> (model, how, error). Keras 1.2.2/2.2.4 load_model fails on h5py-3 str attributes ('str' object has no
     attribute 'decode'), so legacy files are rebuilt with model_from_json(model_config) + layer.set_weights in
-    weight_names order (both by the Keras that wrote the file)."""
+    weight_names order (both by the Keras that wrote the file). Keras 3 cannot load its own masked .h5: its native
+    twin model.keras is used when the sample has one and its weights equal model.h5's arrays."""
     try:
         try:
             return keras.models.load_model(path, compile=False), "keras.models.load_model(compile=False)", None
@@ -239,6 +423,20 @@ def load_keras_model(path, mc_json, weights):
     except Exception as e:  # Keras 3 cannot load its own masking .h5 files
         err = "%s: %s" % (type(e).__name__, str(e).splitlines()[0][:200])
     if not LEGACY:
+        native = os.path.join(d, "model.keras")
+        if GEN == "keras3" and os.path.exists(native):
+            m = keras.models.load_model(native, compile=False)
+            worst = 0.0
+            for ln, (_, arrs) in weights.items():
+                if not arrs:
+                    continue
+                got = m.get_layer(ln).get_weights()
+                assert [a.shape for a in got] == [a.shape for a in arrs], (ln, [a.shape for a in got])
+                worst = max([worst] + [float(np.max(np.abs(np.asarray(g, np.float64) - a))) for g, a in zip(got, arrs)])
+            assert worst == 0.0, "model.keras weights differ from model.h5 by %g" % worst
+            return m, ("keras.models.load_model(model.keras, compile=False): the native twin written by the same Keras "
+                       "(its layers' get_weights() equal model.h5's weight_names arrays exactly; load_model(model.h5) "
+                       "failed: %s)" % err), None
         return None, None, err
     m = keras.models.model_from_json(mc_json)
     for layer in m.layers:
@@ -247,16 +445,28 @@ def load_keras_model(path, mc_json, weights):
     return m, "model_from_json(model_config) + set_weights in weight_names order (load_model failed: %s)" % err, None
 
 
-# ---------------------------------------------------------------- per sample
-def masking_info(layers_cfg, xs):
-    """Mask from a Masking layer (or Embedding mask_zero) fed by the model input; None when the model does not mask."""
-    for e in layers_cfg:
-        if e["class_name"] == "Masking":
-            mv = float(e["config"].get("mask_value", 0.0))
-            return np.any(xs[0] != mv, axis=-1), "Masking(mask_value=%r): a step is masked when all its features == mask_value" % mv
-        if e["class_name"] == "Embedding" and e["config"].get("mask_zero"):
-            return xs[0] != 0, "Embedding(mask_zero=True): id 0 is masked"
-    return None, None
+# ---------------------------------------------------------------- the graph, read off the config
+def call_refs(e, layers_cfg):
+    """(sequence input ref, [initial-state refs]) of the layer's call; a ref = (source layer name, flat output index)
+    or None for "the model input" (first layer of a Sequential). Sequential configs have no inbound_nodes: the
+    previous layer. Keras 3 passes initial_state as a call kwarg, tf-keras / Keras 2 as extra inbound tensors."""
+    nodes = e.get("inbound_nodes")
+    if not nodes:
+        real = [x for x in layers_cfg if x["class_name"] != "InputLayer"]
+        i = [entry_name(x) for x in real].index(entry_name(e))
+        return ((entry_name(real[i - 1]), 0) if i > 0 else None), []
+    assert len(nodes) == 1, "%s is called %d times" % (entry_name(e), len(nodes))
+    node = nodes[0]
+    if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+        def ref(t):
+            h = t["config"]["keras_history"]
+            return h[0], h[2]
+        assert len(node["args"]) == 1, node["args"]
+        st = node.get("kwargs", {}).get("initial_state") or []
+        st = st if isinstance(st, list) else [st]
+        return ref(node["args"][0]), [ref(t) for t in st]
+    refs = [(t[0], t[2]) for t in node]
+    return refs[0], refs[1:]
 
 
 def process_sample(root, name, summary):
@@ -278,9 +488,24 @@ def process_sample(root, name, summary):
             weights[ln] = (wn, [np.asarray(wg[ln][w], dtype=np.float64) for w in wn])
     # Keras 3 masking configs also list operation nodes (NotEqual, Any) that are not layers: keep real layers only
     layers_cfg = [e for e in config_layers(mc) if e["class_name"] == "InputLayer" or entry_name(e) in weights]
-    mask, mask_note = masking_info(layers_cfg, xs)
-    m, load_how, load_err = load_keras_model(path, mc_json, weights)
+    by_name = {entry_name(e): e for e in layers_cfg}
+    input_names = list(rep["inputs"])
+
+    def inner(e):
+        return e["config"]["layer"]["class_name"] if e["class_name"] == "Bidirectional" else e["class_name"]
+
+    uses_cudnn = any(inner(e) in CUDNN_CLASSES for e in layers_cfg)
+    lo_path = os.path.join(d, "layer_outputs.npz")
+    lo = dict(np.load(lo_path)) if os.path.exists(lo_path) else None
     model_check = None
+    if uses_cudnn:
+        m, load_how, load_err = None, None, None
+        keras_model_note = ("not run: CuDNN layers (tf-keras loads this file but cannot predict it on CPU: no OpKernel "
+                            "for CudnnRNNV3); layer inputs and sanity-check outputs from layer_outputs.npz")
+        assert lo, "CuDNN sample without layer_outputs.npz"
+    else:
+        m, load_how, load_err = load_keras_model(d, path, mc_json, weights)
+        keras_model_note = load_how or ("not loadable: " + str(load_err))
     if m is not None:  # the Keras model we take layer inputs from must reproduce expected*.npy
         p = kpredict(m, xs, batch, stateful)
         p = p if isinstance(p, (list, tuple)) else [p]
@@ -289,28 +514,91 @@ def process_sample(root, name, summary):
         print("     %s %s: %s; whole-model predict vs expected*.npy max diff %.3g" % (GEN, name, load_how, model_check))
     first_non_input = [e for e in layers_cfg if e["class_name"] != "InputLayer"][0]
 
+    def model_input_index(ref):
+        """Index into xs when the ref is a model input (None = the first layer of a Sequential), else None."""
+        if ref is None:
+            return 0
+        if ref[0] in input_names:
+            return input_names.index(ref[0])
+        if by_name[ref[0]]["class_name"] == "InputLayer":
+            assert len(xs) == 1, ref
+            return 0
+        return None
+
+    def fetch(ref):
+        """-> (array, where from) of one tensor the graph feeds: a model input, Keras, or layer_outputs.npz."""
+        i = model_input_index(ref)
+        if i is not None:
+            return xs[i], "the model input %r" % input_names[i]
+        src, k = ref
+        if m is not None:
+            t = flat(m.get_layer(src).output)[k]
+            return kpredict(kmodel(model_inputs(m), t), xs, batch, False), \
+                "Keras predict of Model(model.inputs, %s.output[%d])" % (src, k)
+        key = src if k == 0 else "%s:%d" % (src, k)
+        assert lo is not None and key in lo, "no Keras model and no layer_outputs.npz[%r]" % key
+        return lo[key], "layer_outputs.npz[%r] (Keras' own output of %s)" % (key, src)
+
+    masking_present = any(e["class_name"] == "Masking" or (e["class_name"] == "Embedding" and e["config"].get("mask_zero"))
+                          for e in layers_cfg)
+
+    def mask_of(e):
+        """The mask reaching layer e: walk up through return_sequences recurrent layers (they pass the mask on) to a
+        Masking / Embedding(mask_zero) layer. -> (mask (B,T) bool or None, note)."""
+        if not masking_present:
+            return None, None
+        cur = e
+        while True:
+            ref = call_refs(cur, layers_cfg)[0]
+            if model_input_index(ref) is not None:
+                return None, None
+            src = by_name[ref[0]]
+            scls = src["class_name"]
+            if scls == "Masking":
+                mv = float(src["config"].get("mask_value", 0.0))
+                x, _ = fetch(call_refs(src, layers_cfg)[0])
+                return np.any(x != mv, axis=-1), "Masking(mask_value=%r): a step is masked when all its features == mask_value" % mv
+            if scls == "Embedding" and src["config"].get("mask_zero"):
+                x, _ = fetch(call_refs(src, layers_cfg)[0])
+                return x != 0, "Embedding(mask_zero=True): id 0 is masked"
+            if scls in RNN_CLASSES or scls == "Bidirectional":
+                c = src["config"]["layer"]["config"] if scls == "Bidirectional" else src["config"]
+                if not c.get("return_sequences"):
+                    return None, None
+                cur = src
+                continue
+            raise ValueError("%s: the mask would pass through %s (%s): not supported" % (entry_name(e), ref[0], scls))
+
     for e in layers_cfg:
         cls = e["class_name"]
-        inner_cls = e["config"]["layer"]["class_name"] if cls == "Bidirectional" else cls
+        inner_cls = inner(e)
         if inner_cls not in RNN_CLASSES:
             continue
         lname = entry_name(e)
         wnames, arrays = weights[lname]
         notes = []
+        seq_ref, state_refs = call_refs(e, layers_cfg)
+        mask, mask_note = mask_of(e)
         # ---- layer input (from Keras, or the model input when it feeds this layer directly)
-        if m is not None:
+        if model_input_index(seq_ref) is not None and (m is not None or uses_cudnn):
+            x_in = xs[model_input_index(seq_ref)]
+            notes.append("layer input = the model input (first layer)" if e is first_non_input
+                         else "layer input = the model input %r" % input_names[model_input_index(seq_ref)])
+        elif m is not None:
             layer = m.get_layer(lname)
-            if e is first_non_input:
-                x_in = xs[0]
-                notes.append("layer input = the model input (first layer)")
-            else:
-                lin = layer.input
-                if isinstance(lin, (list, tuple)):  # Keras 3: a masked layer's `input` is [tensor, mask]
-                    lin = lin[0]
+            lin = layer.input
+            if isinstance(lin, (list, tuple)):  # Keras 3: a masked layer's `input` is [tensor, mask]
+                lin = lin[0]
+                if state_refs:
+                    notes.append("layer.input is [sequence, initial states...]; took the sequence")
+                else:
                     notes.append("Keras 3 layer.input is [tensor, mask]; took the tensor")
-                sub = kmodel(model_inputs(m), lin)
-                x_in = kpredict(sub, xs, batch, False)
-                notes.append("layer input = Keras predict of Model(model.inputs, layer.input)")
+            sub = kmodel(model_inputs(m), lin)
+            x_in = kpredict(sub, xs, batch, False)
+            notes.append("layer input = Keras predict of Model(model.inputs, layer.input)")
+        elif uses_cudnn:
+            x_in, how = fetch(seq_ref)
+            notes.append("layer input = " + how)
         else:
             prev = [x for x in layers_cfg if x["class_name"] != "InputLayer"]
             assert prev[0]["class_name"] == "Masking" and prev[1] is e, "cannot compute the input of %s without Keras" % lname
@@ -319,48 +607,98 @@ def process_sample(root, name, summary):
             notes.append("Keras cannot load this file back (%s); layer input computed in NumPy as the Masking output "
                          "x * any(x != mask_value, -1) (== the model input here)" % load_err)
         x_in = np.asarray(x_in, np.float64)
+        if uses_cudnn and inner_cls in CUDNN_CLASSES:
+            notes.append("%s: Keras cannot run it on CPU (no CudnnRNNV3 kernel); reference = tf-keras' weight "
+                         "conversion + plain LSTM / GRU(reset_after=True) math, tanh / sigmoid" % inner_cls)
+
+        # ---- initial states (inputs of the call, from Keras like the sequence)
+        initial = None
+        lcfg = e["config"]["layer"]["config"] if cls == "Bidirectional" else e["config"]
+        cells, stacked = layer_cells(inner_cls, lcfg)
+        if state_refs:
+            assert cls != "Bidirectional" and not stateful, "initial_state only handled for a plain recurrent layer"
+            vals = []
+            for r in state_refs:
+                v, how = fetch(r)
+                vals.append(np.asarray(v, np.float64))
+                notes.append("initial state %d = %s" % (len(vals) - 1, how))
+            initial, k = [], 0
+            for _, ccls, _ in cells:
+                ns = len(STATE_NAMES[KIND[ccls]])
+                initial.append(vals[k:k + ns])
+                k += ns
+            assert k == len(vals), "%d initial states for cells %s" % (len(vals), [c[0] for c in cells])
+        chunk = batch if stateful else None
 
         # ---- reference recurrences
-        arrays_out = {}
+        per_cell = [dict() for _ in cells]  # cell index -> arrays of its file
+        compare = [dict() for _ in cells]   # masked stacks: Keras' fresh vs the carried convention, per cell
         if cls == "Bidirectional":
             bcfg = e["config"]
             fcfg = bcfg["layer"]["config"]
             bwcfg = bcfg.get("backward_layer", {}).get("config", dict(fcfg, go_backwards=not fcfg.get("go_backwards", False)))
+            bcells, _ = layer_cells(bcfg.get("backward_layer", {}).get("class_name", inner_cls), bwcfg)
+            assert [c[0] for c in bcells] == [c[0] for c in cells], (bcells, cells)
             half = len(arrays) // 2
-            pf = rnn_params(inner_cls, fcfg, arrays[:half], wnames[:half])
-            pb = rnn_params(inner_cls, bwcfg, arrays[half:], wnames[half:])
-            of, rf = run_rnn(pf, x_in, mask, bool(fcfg.get("go_backwards", False)), batch if stateful else None)
-            ob, rb = run_rnn(pb, x_in, mask, True if "backward_layer" not in bcfg else bool(bwcfg.get("go_backwards", True)),
-                             batch if stateful else None)
-            for k, v in of.items():
-                arrays_out["forward_" + k] = v
-            for k, v in ob.items():
-                arrays_out["backward_" + k] = v
-            if fcfg.get("go_backwards"):
-                arrays_out["forward_read_order"] = rf
-            arrays_out["backward_read_order"] = rb
+            pf = cells_params(cells, arrays[:half], wnames[:half])
+            pb = cells_params(bcells, arrays[half:], wnames[half:])
+            fgb = bool(fcfg.get("go_backwards", False))
+            bgb = True if "backward_layer" not in bcfg else bool(bwcfg.get("go_backwards", True))
+            of, rf = run_stack(pf, x_in, mask, fgb, chunk)
+            ob, rb = run_stack(pb, x_in, mask, bgb, chunk)
+            for j in range(len(cells)):
+                for k, v in of[j].items():
+                    per_cell[j]["forward_" + k] = v
+                for k, v in ob[j].items():
+                    per_cell[j]["backward_" + k] = v
+                if fgb:
+                    per_cell[j]["forward_read_order"] = rf
+                per_cell[j]["backward_read_order"] = rb
+            if stacked and mask is not None:
+                of2, _ = run_stack(pf, x_in, mask, fgb, chunk, next_input="carried")
+                ob2, _ = run_stack(pb, x_in, mask, bgb, chunk, next_input="carried")
+                for j in range(1, len(cells)):
+                    compare[j].update(fresh_vs_carried(of[j], of2[j], mask, "forward_"))
+                    compare[j].update(fresh_vs_carried(ob[j], ob2[j], mask, "backward_"))
             rs = bool(fcfg.get("return_sequences", False))
+            assert not fcfg.get("return_state"), "Bidirectional return_state not handled"
             zero = rs and mask is not None  # Bidirectional zeroes masked steps of returned sequences
-            yf = layer_output_like_keras(of, rf, rs, mask, zero)
-            yb = layer_output_like_keras(ob, rb, rs, mask, zero)
+            yf = layer_output_like_keras(of[-1], rf, rs, mask, zero)
+            yb = layer_output_like_keras(ob[-1], rb, rs, mask, zero)
             if rs:
                 yb = yb[:, ::-1, :]  # Bidirectional flips the backward sequence back to input order
             mm = bcfg.get("merge_mode", "concat")
             ref_out = {"concat": lambda: [np.concatenate([yf, yb], -1)], "sum": lambda: [yf + yb],
                        "ave": lambda: [(yf + yb) / 2], "mul": lambda: [yf * yb], None: lambda: [yf, yb]}[mm]()
             notes.append("Bidirectional merge_mode=%r; weights: first %d arrays forward, last %d backward" % (mm, half, half))
+            ps_all = pf + pb
         else:
             cfg = e["config"]
-            p = rnn_params(cls, cfg, arrays, wnames)
+            ps = cells_params(cells, arrays, wnames)
             gb = bool(cfg.get("go_backwards", False))
-            o, ro = run_rnn(p, x_in, mask, gb, batch if stateful else None)
-            arrays_out.update(o)
-            if gb:
-                arrays_out["read_order"] = ro
+            outs, ro = run_stack(ps, x_in, mask, gb, chunk, initial)
+            for j in range(len(cells)):
+                per_cell[j].update(outs[j])
+                if gb:
+                    per_cell[j]["read_order"] = ro
+            if stacked and mask is not None:
+                outs2, _ = run_stack(ps, x_in, mask, gb, chunk, initial, next_input="carried")
+                for j in range(1, len(cells)):
+                    compare[j].update(fresh_vs_carried(outs[j], outs2[j], mask))
             rs = bool(cfg.get("return_sequences", False))
-            ref_out = [layer_output_like_keras(o, ro, rs, mask, bool(cfg.get("zero_output_for_mask", False)) and rs)]
+            ref_out = [layer_output_like_keras(outs[-1], ro, rs, mask, bool(cfg.get("zero_output_for_mask", False)) and rs)]
+            if cfg.get("return_state"):
+                ref_out += final_states(outs, ps, ro)
+                notes.append("return_state: compared the output and every cell's final states (%d tensors)" % len(ref_out))
+            ps_all = ps
+        if cls == "RNN" or inner_cls == "RNN":
+            notes.append("RNN(%s)" % ("StackedRNNCells([%s])" % ", ".join("%s %s" % (c[1], c[0]) for c in cells)
+                                      if stacked else "%s %s" % (cells[0][1], cells[0][0])))
+        for note in sorted(set(p["cudnn"] for p in ps_all if p.get("cudnn"))):
+            notes.append(note)
         if mask is not None:
-            arrays_out["mask"] = mask.astype(np.uint8)
+            for a in per_cell:
+                a["mask"] = mask.astype(np.uint8)
             notes.append(mask_note)
         if stateful:
             notes.append("stateful: processed in chunks of %d rows carrying h/c from zero state" % batch)
@@ -370,26 +708,52 @@ def process_sample(root, name, summary):
             sub = kmodel(model_inputs(m), m.get_layer(lname).output)
             kout = kpredict(sub, xs, batch, stateful)
             source = "Keras predict of Model(model.inputs, layer.output)"
+        elif lo is not None and lname in lo:
+            kout = [lo[lname]] + [lo["%s:%d" % (lname, k)] for k in range(1, len(ref_out))]
+            source = "layer_outputs.npz (Keras' own output of this layer, written with the sample)"
         else:
             kout = [np.load(os.path.join(d, fn)) for fn in rep["expected_files"]]
             assert rep["outputs"] == [lname] or len(rep["outputs"]) == len(ref_out), rep["outputs"]
             source = "expected*.npy (the layer is the model output)"
-        kout = kout if isinstance(kout, (list, tuple)) else [kout]
+        kout = flat(kout)
+        assert len(kout) == len(ref_out), (lname, len(kout), len(ref_out))
         diff = max(float(np.max(np.abs(np.asarray(k, np.float64) - r))) for k, r in zip(kout, ref_out))
         scale = max(float(np.max(np.abs(r))) for r in ref_out)
 
-        out_file = os.path.join(d, "gates_%s.npz" % lname)
-        np.savez(out_file, **{k: (v if v.dtype.kind in "iu" else v.astype(np.float32)) for k, v in arrays_out.items()})
-        status = "ok  " if diff <= TOL else "DIFF"
-        print("%s %-10s %-24s gates_%-14s diff %.3g (max |out| %.3g) vs %s" % (status, GEN, name, lname + ".npz", diff, scale, source), flush=True)
-        summary.append(dict(generation=GEN, sample=name, layer=lname, file=os.path.relpath(out_file, root),
-                            keras_version=kv, max_abs_diff=diff, max_abs_output=scale, compared_with=source,
-                            arrays={k: list(v.shape) for k, v in arrays_out.items()}, notes=notes, ok=diff <= TOL))
+        for j, (cname, ccls, _) in enumerate(cells):
+            arrays_out = per_cell[j]
+            fname = "gates_%s.npz" % lname if not stacked else "gates_%s@%s.npz" % (lname, cname)
+            out_file = os.path.join(d, fname)
+            np.savez(out_file, **{k: (v if v.dtype.kind in "iu" else v.astype(np.float32)) for k, v in arrays_out.items()})
+            status = "ok  " if diff <= TOL else "DIFF"
+            print("%s %-10s %-24s %-20s diff %.3g (max |out| %.3g) vs %s" % (status, GEN, name, fname, diff, scale, source), flush=True)
+            entry = dict(generation=GEN, sample=name, layer=lname)
+            cnotes = list(notes)
+            if stacked:
+                entry["cell"] = cname
+                cnotes.append("cell %d of %d (%s); the layer's sanity check covers the last cell's output%s" % (
+                    j + 1, len(cells), ccls, " and every cell's final states" if len(ref_out) > 1 else ""))
+            entry.update(file=os.path.relpath(out_file, root), keras_version=kv, max_abs_diff=diff, max_abs_output=scale,
+                         compared_with=source, arrays={k: list(v.shape) for k, v in arrays_out.items()}, notes=cnotes,
+                         ok=diff <= TOL)
+            if stacked and mask is not None:
+                entry["masked_stack_fresh_vs_carried"] = compare[j]
+                if j == 0:
+                    print("     first cell: its input is the layer input, nothing to compare", flush=True)
+                elif compare[j]:
+                    for an, c in compare[j].items():
+                        print("     MASKED-STEP DIFFERENCE %s@%s %s: Keras' fresh input vs the carried convention differ by up "
+                              "to %.3g at (row, t) %s" % (lname, cname, an, c["max_abs_diff"],
+                                                          " ".join("(%d,%d)" % tuple(x) for x in c["masked_positions_differing"])),
+                              flush=True)
+                else:
+                    print("     %s@%s: no difference between Keras' fresh input and the carried convention" % (lname, cname), flush=True)
+            summary.append(entry)
     mine = [dict(s, file=os.path.basename(s["file"])) for s in summary if s["sample"] == name and s["generation"] == GEN]
     with open(os.path.join(d, "gates.json"), "w") as fh:
         json.dump({"written_by": "Scripts/gates_reference.py (float64 NumPy from the checkpoint weights; "
                                  "layer input and the sanity-check output from the Keras that wrote the file)",
-                   "keras_version": kv, "keras_model": load_how or ("not loadable: " + str(load_err)),
+                   "keras_version": kv, "keras_model": keras_model_note,
                    "keras_model_predict_vs_expected_max_abs_diff": model_check, "layers": mine}, fh, indent=1)
 
 

@@ -34,6 +34,9 @@ public struct GateTrace: Sendable {
     public var outputs: [Tensor]
     /// The wrapper the recurrent layer sits in (`Bidirectional`, `TimeDistributed`), if any.
     public var wrapperClass: String? = nil
+    /// ConvLSTM: each step's gate map shape `(spatial..., filters)`; the series hold it flattened
+    /// (unit = position-major, filter-minor) and ``namedArrays`` give it back in this shape.
+    public var unitShape: [Int]? = nil
     /// For an `RNN(StackedRNNCells(...))`: the traced cell, and every cell of the stack in order.
     public var cell: String? = nil
     public var cells: [String] = []
@@ -50,7 +53,11 @@ public struct GateTrace: Sendable {
 
     /// Every array in the order NumPy users get them from the `.npz`.
     public var namedArrays: [(name: String, tensor: Tensor)] {
-        var arrays = series.map { (name: $0.name, tensor: $0.values) }
+        var arrays = series.map { series -> (name: String, tensor: Tensor) in
+            guard let unitShape else { return (series.name, series.values) }
+            let shape = Array(series.values.shape.prefix(2)) + unitShape
+            return (series.name, Tensor(shape: shape, scalars: series.values.scalars))
+        }
         for (name, order) in readOrders {
             arrays.append((name, Tensor(shape: [order.count], scalars: order.map(Float.init))))
         }
@@ -115,19 +122,24 @@ extension ReplayModel {
         }
         let chosen = cell ?? cells.first
         if let chosen { traces = traces.filter { $0.cell == chosen } }
-        let bidirectional = traceable as? Bidirectional
-        let directions: [String?] = bidirectional != nil ? ["forward", "backward"] : [nil]
-        let recurrent: [any RecurrentLayer] = bidirectional.map { [$0.forward, $0.backward] } ?? [traceable as! any RecurrentLayer]
+        let directions: [String?] = traceable is Bidirectional ? ["forward", "backward"] : [nil]
         var series: [GateTrace.Series] = []
+        var unitShape: [Int]?
         var readOrders: [(String, [Int])] = []
         for (index, trace) in traces.enumerated() {
             let direction = directions[index]
             for quantity in trace.names {
                 let snake = GateTrace.snakeCase(quantity)
-                series.append(GateTrace.Series(name: direction.map { "\($0)_\(snake)" } ?? snake, direction: direction, quantity: snake, values: trace.values[quantity]!))
+                var values = trace.values[quantity]!
+                if values.rank > 3 {
+                    // ConvLSTM: gate maps (batch, time, spatial..., filters), drawn as flattened units.
+                    unitShape = Array(values.shape[2...])
+                    values = Tensor(shape: [values.shape[0], values.shape[1], values.shape[2...].reduce(1, *)], scalars: values.scalars)
+                }
+                series.append(GateTrace.Series(name: direction.map { "\($0)_\(snake)" } ?? snake, direction: direction, quantity: snake, values: values))
             }
             let steps = trace.values[trace.names[0]]!.shape[1]
-            if recurrent[index].goBackwards {
+            if trace.goBackwards {
                 readOrders.append((direction.map { "\($0)_read_order" } ?? "read_order", Array((0..<steps).reversed())))
             }
         }
@@ -141,6 +153,7 @@ extension ReplayModel {
         if description?.wrappedLayer != nil { trace.wrapperClass = description?.className }
         trace.cell = chosen
         trace.cells = cells
+        trace.unitShape = unitShape
         return trace
     }
 }

@@ -150,7 +150,9 @@ public enum GateHeatmapFigure {
     public static func svg(_ trace: GateTrace, sample: Int, title: String? = nil, cellBudget: Int = defaultCellBudget) -> String {
         let panels = panels(trace, sample: sample)
         let units = trace.units, steps = trace.timesteps
-        let heading = title ?? "\(trace.layer) (\(trace.describedClass)) · sample \(sample) · \(units) units × \(steps) timesteps"
+        // ConvLSTM units are map positions times filters.
+        let unitsText = trace.unitShape.map { "\($0.dropLast().map(String.init).joined(separator: "×")) positions × \($0.last ?? 0) filters" } ?? "\(units) units"
+        let heading = title ?? "\(trace.layer) (\(trace.describedClass)) · sample \(sample) · \(unitsText) × \(steps) timesteps"
         guard !panels.isEmpty, units > 0, steps > 0 else { return emptyFigure(heading) }
 
         let layout = Layout(panels: panels, units: units, steps: steps)

@@ -225,7 +225,16 @@ extension CellDrivenRecurrentLayer {
     public var isStateful: Bool { options.stateful }
 
     func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int) throws -> RecurrentResult {
-        try RecurrentDriver.run(cell, options: options, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
+        try run(sequence, mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
+                threads: threads, freshSequenceAtMask: false)
+    }
+
+    /// `run`, with `freshSequenceAtMask`: the returned sequence holds each step's freshly computed
+    /// output even at masked steps (final states and last output still skip them), which is what
+    /// a cell inside a stack hands to the next cell.
+    func run(_ sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?, zeroOutputForMask: Bool, recordTrace: Bool, threads: Int,
+             freshSequenceAtMask: Bool) throws -> RecurrentResult {
+        try RecurrentDriver.run(cell, options: options, freshSequenceAtMask: freshSequenceAtMask, layer: name, kind: kindName, traceNames: traceNames, sequence: sequence,
                                 mask: mask, initialStates: initialStates, zeroOutputForMask: zeroOutputForMask, recordTrace: recordTrace,
                                 store: store, threads: threads)
     }

@@ -67,6 +67,9 @@ public struct RecurrentTrace: Sendable {
     public var mask: Tensor?
     /// The Keras name of the cell inside a stack of cells (`RNN(StackedRNNCells(...))`); nil otherwise.
     public var cell: String? = nil
+    /// True when the loop read the input from the last step to the first (go_backwards, a
+    /// Bidirectional layer's backward direction).
+    public var goBackwards = false
 
     public subscript(name: String) -> Tensor? { values[name] }
 }
@@ -173,7 +176,7 @@ final class RecurrentStateStore: Sendable {
 
 /// The time loop shared by LSTM, GRU and SimpleRNN.
 enum RecurrentDriver {
-    static func run<Cell: RecurrentCell>(_ cell: Cell, options: RecurrentOptions, layer: String, kind: String,
+    static func run<Cell: RecurrentCell>(_ cell: Cell, options: RecurrentOptions, freshSequenceAtMask: Bool = false, layer: String, kind: String,
                                          traceNames: [String], sequence: Tensor, mask: Tensor?, initialStates: [Tensor]?,
                                          zeroOutputForMask: Bool, recordTrace: Bool,
                                          store: RecurrentStateStore, threads: Int = Parallelism.maximumThreads) throws -> RecurrentResult {
@@ -238,7 +241,8 @@ enum RecurrentDriver {
                                                               trace: traceBuffers.baseAddress, mask: mask == nil ? nil : maskValues.baseAddress)
                                     let loopSettings = LoopSettings(batch: batch, time: time, goBackwards: options.goBackwards,
                                                                     returnSequences: options.returnSequences, zeroOutputForMask: zeroOutputForMask,
-                                                                    traceCount: recordTrace ? traceNames.count : 0)
+                                                                    traceCount: recordTrace ? traceNames.count : 0,
+                                                                    freshSequenceAtMask: freshSequenceAtMask)
                                     // Too few rows to split: an LSTM may split its units instead.
                                     if slices == 1, threads >= 2, let lstm = cell as? LSTMCell,
                                        canSplitUnits(lstm, batch: batch, threads: threads, masked: mask != nil, tracing: recordTrace),
@@ -271,6 +275,7 @@ enum RecurrentDriver {
                 values[name] = Tensor(shape: [batch, time, u], scalars: Array(traceBuffers[(index * size)..<((index + 1) * size)]))
             }
             trace = RecurrentTrace(layer: layer, kind: kind, names: traceNames, values: values, mask: mask)
+            trace?.goBackwards = options.goBackwards
         }
         return RecurrentResult(output: output, states: states.map { Tensor(shape: [batch, u], scalars: $0) }, traces: trace.map { [$0] } ?? [])
     }
@@ -298,6 +303,7 @@ struct LoopSettings: Sendable {
     var returnSequences: Bool
     var zeroOutputForMask: Bool
     var traceCount: Int
+    var freshSequenceAtMask = false
 }
 
 extension RecurrentDriver {
@@ -392,7 +398,8 @@ extension RecurrentDriver {
                         previous.update(repeating: 0, count: u)
                     }
                     if settings.returnSequences {
-                        (buffers.sequenceOutput! + (b * time + s) * u).update(from: previous, count: u)
+                        let fresh = !keep && settings.freshSequenceAtMask
+                        (buffers.sequenceOutput! + (b * time + s) * u).update(from: fresh ? newH + local : previous, count: u)
                     }
                 }
             }

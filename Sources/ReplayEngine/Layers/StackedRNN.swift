@@ -11,7 +11,9 @@
 /// ```
 /// Masking matches too: at a masked step Keras keeps every cell's states and repeats the
 /// previous output, which is what each cell does on its own with the same mask (in processing
-/// order for the cells after the first).
+/// order for the cells after the first); each cell but the last hands the next its freshly
+/// computed output even at a masked step, as Keras' stacked step does (the next cell's gates
+/// there, which Keras discards, are then Keras' own).
 ///
 /// `cells` are one-cell recurrent layers (LSTM, GRU, SimpleRNN) built for this: every cell but
 /// the last returns sequences, the last returns them as the stack does, only the first goes
@@ -78,8 +80,16 @@ public final class StackedRNN: RecurrentLayer {
             let given = initialStates.map { Array($0[next..<(next + count)]) }
             next += count
             let last = index == cells.count - 1
-            let result = try cell.run(current, mask: currentMask, initialStates: given, zeroOutputForMask: last && zeroOutputForMask,
+            let result: RecurrentResult
+            if !last, let cellDriven = cell as? any CellDrivenRecurrentLayer {
+                // Hands the next cell its fresh output at masked steps too, as Keras computes a masked
+                // step through the whole stack before discarding it (only later cells' gate traces differ).
+                result = try cellDriven.run(current, mask: currentMask, initialStates: given, zeroOutputForMask: false, recordTrace: recordTrace,
+                                            threads: Parallelism.maximumThreads, freshSequenceAtMask: true)
+            } else {
+                result = try cell.run(current, mask: currentMask, initialStates: given, zeroOutputForMask: last && zeroOutputForMask,
                                       recordTrace: recordTrace)
+            }
             states += result.states
             for var trace in result.traces {
                 // Cells after the first ran over the processing order: back to input order.
@@ -88,6 +98,7 @@ public final class StackedRNN: RecurrentLayer {
                     trace.mask = mask
                 }
                 trace.cell = cellNames[index]
+                trace.goBackwards = goBackwards
                 traces.append(trace)
             }
             current = result.output
