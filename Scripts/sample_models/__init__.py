@@ -8,3 +8,4 @@ so in the covers text they return.
 from sample_models import first  # noqa: F401,E402
 from sample_models import activations, attention, normalization, merges, graph, benchmarks  # noqa: F401,E402
 from sample_models import recurrent_forms  # noqa: F401,E402
+from sample_models import convolutions, convolutional_recurrent  # noqa: F401,E402

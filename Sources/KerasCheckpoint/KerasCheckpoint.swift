@@ -211,6 +211,8 @@ public final class KerasCheckpoint: @unchecked Sendable {
                     for part in parts { joined.append(contentsOf: part[(row * pieceWidth)..<((row + 1) * pieceWidth)]) }
                 }
                 return joined
+            case .concatenateFirstAxis:
+                return parts.flatMap { $0 }
             case .cudnnInputKernel(let gates), .cudnnRecurrentKernel(let gates):
                 guard weight.shape.count == 2, gates > 0, weight.shape[1] % gates == 0, parts[0].count == weight.count else {
                     throw CheckpointError(file: path, message: "\(weight.sources[0].datasetPath): expected a CuDNN kernel (rows, gates x units), found \(weight.shape)")

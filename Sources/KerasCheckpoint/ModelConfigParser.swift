@@ -47,9 +47,11 @@ enum ModelConfigParser {
             return (LayerDescription.operationPrefix + className, name, config)
         }
         // Legacy .h5 files of Keras 3 drop `module`. There an operation is told apart by its
-        // config: every layer's carries `trainable`, an operation's only its name and arguments.
+        // config: every layer's carries `trainable`, an operation's only its name and arguments
+        // (but Keras 3's SpatialDropout layers write their own config, without `trainable`).
         let keras3Call = value["inbound_nodes"]?.array?.first?.object != nil
-        if value["module"] == nil, keras3Call, className != "InputLayer", config["trainable"] == nil {
+        let writesNoTrainable = className.hasPrefix("SpatialDropout")
+        if value["module"] == nil, keras3Call, className != "InputLayer", !writesNoTrainable, config["trainable"] == nil {
             return (LayerDescription.operationPrefix + className, name, config)
         }
         return (className, name, config)

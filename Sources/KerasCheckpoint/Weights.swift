@@ -96,6 +96,8 @@ public enum WeightAssembly: Sendable, Equatable {
     case single
     /// Keras 1's per-gate arrays, joined along the last axis in the order of `sources`.
     case concatenateLastAxis
+    /// Keras 1's per-gate arrays in `th` order `(filters, ...)`, joined along the first axis.
+    case concatenateFirstAxis
     /// A kernel `(inputs, gates·units)` stored in the CuDNN layout, converted per gate block as
     /// Keras does when it loads CuDNN weights into a plain layer (`_convert_rnn_weights`):
     /// each block's values, read row by row, are the plain block `(inputs, units)` transposed.

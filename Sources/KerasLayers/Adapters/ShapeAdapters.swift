@@ -82,9 +82,14 @@ struct RepeatVectorAdapter: LayerAdapter {
     }
 }
 
-/// Layers that are the identity at inference: dropout and noise. Engine layer: `InferenceIdentity`.
+/// Layers that are the identity at inference: dropout and noise, and the image augmentation
+/// layers whose inference output the samples show to be their input (`RandomFlip`,
+/// `RandomRotation`, `RandomZoom`, `RandomContrast`, `RandomTranslation`; not `RandomCrop`,
+/// which crops the centre). Engine layer: `InferenceIdentity`.
 struct InferenceIdentityAdapter: LayerAdapter {
-    let classNames = ["Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization"]
+    let classNames = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+                      "AlphaDropout", "ActivityRegularization",
+                      "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomTranslation"]
 
     func outputShapes(of layer: LayerDescription, inputs: [TensorShape], in context: LayerContext) throws -> [TensorShape]? {
         sameShape(inputs)

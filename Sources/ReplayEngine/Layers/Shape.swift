@@ -65,8 +65,26 @@ public final class Permute: Layer {
 }
 
 extension Tensor {
+    /// The values in reverse order along each of `axes` (a kernel flipped for a true convolution).
+    public func reversing(axes: [Int]) -> Tensor {
+        var out = scalars
+        var strides = [Int](repeating: 1, count: rank)
+        for axis in Swift.stride(from: rank - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        for position in 0..<count {
+            var remaining = position, source = 0
+            for axis in 0..<rank {
+                var coordinate = remaining / strides[axis]
+                remaining %= strides[axis]
+                if axes.contains(axis) { coordinate = shape[axis] - 1 - coordinate }
+                source += coordinate * strides[axis]
+            }
+            out[position] = scalars[source]
+        }
+        return Tensor(shape: shape, scalars: out)
+    }
+
     /// Axes reordered: output axis i is input axis `permutation[i]`.
-    func transposed(_ permutation: [Int]) -> Tensor {
+    public func transposed(_ permutation: [Int]) -> Tensor {
         let outShape = permutation.map { shape[$0] }
         var inStrides = [Int](repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) { inStrides[axis] = inStrides[axis + 1] * shape[axis + 1] }

@@ -1,0 +1,199 @@
+/// N-dimensional convolution (Keras `Conv1D`, `Conv2D`, `Conv3D`; also `DepthwiseConv` as a
+/// grouped convolution with one group per input channel).
+///
+/// Channels last: input `(batch, s₁, …, s_d, inChannels)`, `kernel (k₁, …, k_d, inChannels/groups,
+/// filters)`, `bias (filters)`:
+/// ```
+/// y[b, o, f] = activation(bias[f] + Σ_taps Σ_c x[b, o·strides + tap·dilation - padBefore, g·C + c] · kernel[tap, c, f])
+/// ```
+/// with `g = f / (filters/groups)`, `C = inChannels/groups`; padded positions are zero. Padding per
+/// ``WindowPadding`` (TensorFlow's SAME, causal for 1-D, Theano's for Keras 1/2 files).
+/// `channelsFirst` takes and gives `(batch, channels, spatial…)` (the kernel layout is the same).
+///
+/// im2col: the windows of a block of output positions are unfolded into rows `(taps·C)` and
+/// multiplied with the packed kernel of each group, so every output is one packed matrix product
+/// (no per-element loop); 1×…×1 kernels at stride 1 multiply the input directly. Row blocks are
+/// split over the engine's threads. Drops the mask (Keras convolutions do not support masking).
+public final class Convolution: Layer {
+    public let name: String
+    public let kindName: String
+    public let axes: [WindowAxis]
+    public let padding: WindowPadding
+    public let inChannels: Int
+    public let filters: Int
+    public let groups: Int
+    public let channelsFirst: Bool
+    public let activation: Activation
+    /// Keras 3.7+ channels-first quirk: the bias goes along the last axis when that axis has
+    /// `filters` entries (`tf.nn.bias_add` picked from the shapes), per channel otherwise.
+    public let biasAlongLastAxis: Bool
+    /// Per group: `(taps·inChannels/groups, filters/groups)`, packed once.
+    let groupKernels: [PackedMatrix]
+    let bias: [Float]?
+
+    public init(name: String, kindName: String = "Conv", kernel: Tensor, bias: Tensor?, strides: [Int], dilation: [Int],
+                padding: WindowPadding, groups: Int = 1, activation: Activation = .linear, channelsFirst: Bool = false, biasAlongLastAxis: Bool = false) throws {
+        self.name = name
+        self.kindName = kindName
+        func fail(_ message: String) -> EngineError { EngineError(layer: name, kind: kindName, message: message) }
+        let rank = kernel.rank - 2
+        guard rank >= 1, strides.count == rank, dilation.count == rank else {
+            throw fail("expected kernel (taps per axis..., channels, filters) with \(strides.count) spatial axes, found \(kernel.shapeDescription)")
+        }
+        guard strides.allSatisfy({ $0 >= 1 }), dilation.allSatisfy({ $0 >= 1 }), groups >= 1 else {
+            throw fail("expected strides, dilation_rate and groups ≥ 1, found \(strides), \(dilation), \(groups)")
+        }
+        if padding == .causal && rank != 1 { throw fail("causal padding exists for 1-D convolutions only") }
+        let groupChannels = kernel.shape[rank], filters = kernel.shape[rank + 1]
+        guard filters % groups == 0, groupChannels > 0 else { throw fail("filters \(filters) is not a multiple of groups \(groups)") }
+        if let bias { try expectShape(bias, [filters], "bias (filters)", layer: name, kind: kindName) }
+        axes = (0..<rank).map { WindowAxis(kernel: kernel.shape[$0], stride: strides[$0], dilation: dilation[$0]) }
+        self.padding = padding
+        self.filters = filters
+        self.groups = groups
+        inChannels = groupChannels * groups
+        self.channelsFirst = channelsFirst
+        self.biasAlongLastAxis = biasAlongLastAxis
+        self.activation = activation
+        self.bias = bias?.scalars
+        let groupFilters = filters / groups
+        let rows = kernel.count / filters
+        groupKernels = (0..<groups).map { g in
+            var block = [Float]()
+            block.reserveCapacity(rows * groupFilters)
+            for row in 0..<rows {
+                let start = row * filters + g * groupFilters
+                block += kernel.scalars[start..<(start + groupFilters)]
+            }
+            return PackedMatrix(block, k: rows, n: groupFilters)
+        }
+    }
+
+    /// Output positions unfolded at once per thread: a window buffer of ≤ 1 MiB.
+    static let windowBufferFloats = 1 << 18
+
+    public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
+        var x = try single(inputs)
+        let rank = axes.count
+        guard x.rank == rank + 2 else {
+            throw error("expected input (batch, \(rank) spatial axes, channels), found \(x.shapeDescription)")
+        }
+        if channelsFirst { x = x.channelsLast() }
+        guard x.shape[rank + 1] == inChannels else {
+            throw error("expected \(inChannels) input channels, found input \(x.shapeDescription)\(channelsFirst ? " (channels first)" : "")")
+        }
+        let batch = x.shape[0]
+        let grid = WindowGrid(axes: axes, inputSize: Array(x.shape[1...rank]), padding: padding)
+        guard !grid.isEmpty else {
+            throw error("input \(x.shapeDescription) is smaller than the kernel span \(axes.map(\.span))")
+        }
+        let rows = batch * grid.outputPositions
+        var out = [Float](repeating: 0, count: rows * filters)
+        let pointwise = grid.taps == 1 && axes.allSatisfy { $0.stride == 1 } && groups == 1 && grid.padBefore.allSatisfy { $0 == 0 }
+        x.scalars.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                if pointwise {
+                    RowParallel.multiply(source.baseAddress!, lda: inChannels, groupKernels[0], into: target.baseAddress!, ldc: filters, m: rows)
+                } else {
+                    unfoldAndMultiply(source.baseAddress!, grid: grid, batch: batch, into: target.baseAddress!)
+                }
+            }
+        }
+        var y = Tensor(shape: [batch] + grid.outputSize + [filters], scalars: out)
+        y = finish(y, bias: bias, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
+        // Keras applies the activation to the output in its own layout (softmax's axis -1).
+        return LayerOutput(activation.apply(y))
+    }
+
+    /// Every output row: its window unfolded into `(taps·C)` values per group, times the group's kernel.
+    private func unfoldAndMultiply(_ x: UnsafePointer<Float>, grid: WindowGrid, batch: Int, into out: UnsafeMutablePointer<Float>) {
+        let taps = grid.taps, groupChannels = inChannels / groups, groupFilters = filters / groups
+        let width = taps * groupChannels
+        let positions = grid.outputPositions, rows = batch * positions
+        let blockRows = max(1, min(rows, Self.windowBufferFloats / max(width, 1)))
+        let blocks = (rows + blockRows - 1) / blockRows
+        let work = rows * width * filters
+        let threads = work >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, blocks) : 1
+        let pointers = RowParallel.RowPointers(a: x, c: out)
+        Parallelism.run(threads) { slice in
+            let firstBlock = blocks * slice / threads, lastBlock = blocks * (slice + 1) / threads
+            var windows = [Float](repeating: 0, count: blockRows * width)
+            var taken = [Int](repeating: 0, count: blockRows * taps)
+            windows.withUnsafeMutableBufferPointer { windows in
+                taken.withUnsafeMutableBufferPointer { taken in
+                    let w = windows.baseAddress!, t = taken.baseAddress!
+                    for block in firstBlock..<lastBlock {
+                        let first = block * blockRows, count = min(blockRows, rows - first)
+                        for r in 0..<count {
+                            grid.windowPositions((first + r) % positions, into: t + r * taps)
+                        }
+                        for g in 0..<groups {
+                            for r in 0..<count {
+                                let b = (first + r) / positions
+                                let image = pointers.a + b * grid.inputPositions * inChannels + g * groupChannels
+                                let row = w + r * width
+                                for tap in 0..<taps {
+                                    let position = t[r * taps + tap]
+                                    let target = row + tap * groupChannels
+                                    if position < 0 {
+                                        target.update(repeating: 0, count: groupChannels)
+                                    } else {
+                                        target.update(from: image + position * inChannels, count: groupChannels)
+                                    }
+                                }
+                            }
+                            MatrixMultiply.multiply(w, lda: width, groupKernels[g], into: pointers.c + first * filters + g * groupFilters,
+                                                    ldc: filters, m: count)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A channels-last convolution output with its bias added, in the layer's own layout: the bias per
+/// channel, or (Keras 3.7+ channels-first quirk) along the last axis when that axis has as many
+/// entries as the bias.
+func finish(_ channelsLast: Tensor, bias: [Float]?, channelsFirst: Bool, biasAlongLastAxis: Bool) -> Tensor {
+    var y = channelsFirst ? channelsLast.channelsFirst() : channelsLast
+    guard let bias else { return y }
+    let width = y.shape.last ?? 0
+    if !channelsFirst || (biasAlongLastAxis && width == bias.count) {
+        let rows = y.count / max(width, 1)
+        y.scalars.withUnsafeMutableBufferPointer { o in bias.withUnsafeBufferPointer { addBias(o.baseAddress!, $0.baseAddress!, rows: rows, width: width) } }
+    } else {
+        let channels = y.shape[1], inner = y.shape[2...].reduce(1, *)
+        y.scalars.withUnsafeMutableBufferPointer { o in
+            for b in 0..<y.shape[0] {
+                for c in 0..<channels {
+                    let start = (b * channels + c) * inner
+                    for i in 0..<inner { o[start + i] += bias[c] }
+                }
+            }
+        }
+    }
+    return y
+}
+
+/// Layers run one after the other as one Keras layer (SeparableConv's depthwise and pointwise parts).
+public final class LayerSequence: Layer {
+    public let name: String
+    public let kindName: String
+    public let layers: [any Layer]
+
+    public init(name: String, kindName: String, layers: [any Layer]) {
+        self.name = name
+        self.kindName = kindName
+        self.layers = layers
+    }
+
+    public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
+        var output = LayerOutput(tensors: inputs, masks: masks)
+        for layer in layers { output = try layer.call(output.tensors, masks: output.masks) }
+        return output
+    }
+
+    public func resetStates() { for layer in layers { layer.resetStates() } }
+    public var isStateful: Bool { layers.contains { $0.isStateful } }
+}
