@@ -9,9 +9,12 @@ struct Bench: ParsableCommand {
         abstract: "Time predict on random inputs of the model's input shape; prints one JSON line.",
         discussion: """
         Loads the checkpoint once, warms up, then times --iterations calls of predict on one \
-        batch of uniform random inputs in [-1, 1). A stateful model runs its fixed batch size \
-        (and is reset before every call). gflops counts 2 flops per multiply-add of the \
-        recurrent, Dense and Conv1D layers, per second of the median call.
+        batch of inputs like the model's real ones: uniform random values in [-1, 1), or, for an \
+        input read by an Embedding, random ids in [0, input_dim) (so every step's input row \
+        differs, as in real text); or the given --input files. A stateful model runs its fixed \
+        batch size (and is reset before every call). gflops counts 2 flops per multiply-add of \
+        the recurrent (LSTM, GRU, SimpleRNN, stacked cells, ConvLSTM), Dense, EinsumDense and \
+        convolution layers, per second of the median call.
         """
     )
 
@@ -32,6 +35,9 @@ struct Bench: ParsableCommand {
 
     @Option(name: .long, help: "Size for input axes the model leaves open (None), e.g. timesteps.")
     var openAxis: Int = 100
+
+    @Option(name: .long, help: "Time these inputs instead of random ones: an .npy, NAME=PATH for each input of a model with several.")
+    var input: [String] = []
 
     @OptionGroup var architectureOptions: ArchitectureOptions
 
@@ -63,11 +69,15 @@ struct Bench: ParsableCommand {
             let graph = model.graph
             let batch = graph.fixedBatchSize ?? graph.inputs.compactMap(\.batchSize).first ?? batchSize
             var generator = SplitMix(seed: 0x5eed)
-            let inputs = graph.inputs.map { input -> Tensor in
-                let shape = [batch] + input.shape.map { $0 ?? openAxis }
+            let inputs = try input.isEmpty ? graph.inputs.indices.map { index -> Tensor in
+                let shape = [batch] + graph.inputs[index].shape.map { $0 ?? openAxis }
                 let count = shape.reduce(1, *)
+                // Ids for an Embedding: uniform floats would all truncate to id 0.
+                if let vocabulary = Self.vocabularySize(reading: index, in: graph) {
+                    return Tensor(shape: shape, scalars: (0..<count).map { _ in Float(generator.next() % UInt64(vocabulary)) })
+                }
                 return Tensor(shape: shape, scalars: (0..<count).map { _ in generator.nextUniform() })
-            }
+            } : PredictInputs.load(input, model: model)
             let flops = 2 * Double(try Self.multiplyAdds(graph: graph, inputs: inputs))
             model.resetStates()
             for _ in 0..<warmup { _ = try model.predict(inputs); model.resetStates() }
@@ -84,14 +94,24 @@ struct Bench: ParsableCommand {
                                 seconds_per_batch_median: median, seconds_per_batch_min: times[0],
                                 samples_per_second: Double(batch) / median, gflops: flops / median / 1e9,
                                 flops_per_batch: flops, input_shapes: inputs.map(\.shape))
+            _ = batch
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             emit(String(decoding: try encoder.encode(result), as: UTF8.self))
         }
     }
 
+    /// The vocabulary size of an Embedding reading graph input `index` directly, if one does.
+    static func vocabularySize(reading index: Int, in graph: Graph) -> Int? {
+        for node in graph.nodes where node.tensorSources.first == .input(index) {
+            if let embedding = node.layer as? Embedding { return embedding.vocabularySize }
+        }
+        return nil
+    }
+
     /// Multiply-adds of one predict call: recurrent layers (input and recurrent products), Dense,
-    /// TimeDistributed(Dense) and Conv1D-free graphs; other layers count 0.
+    /// EinsumDense, convolutions (transposed, separable, depthwise) and ConvLSTM, inside
+    /// TimeDistributed and Bidirectional too; other layers count 0.
     static func multiplyAdds(graph: Graph, inputs: [Tensor]) throws -> Int {
         let values = try graph.evaluate(inputs)
         graph.resetStates()
@@ -108,9 +128,32 @@ struct Bench: ParsableCommand {
         switch layer {
         case let bidirectional as Bidirectional:
             return multiplyAdds(bidirectional.forward, shape) + multiplyAdds(bidirectional.backward, shape)
+        case let stacked as StackedRNN:
+            var total = 0, width = shape.last ?? 0
+            for cell in stacked.cells {
+                total += multiplyAdds(cell, Array(shape.dropLast()) + [width])
+                width = cell.units
+            }
+            return total
         case let recurrent as any RecurrentLayer:
-            let gates = recurrent.stateNames.count == 2 ? 4 : (recurrent.kindName == "GRU" ? 3 : 1)
+            let gates = recurrent.stateNames.count == 2 ? 4 : (recurrent.kindName.hasSuffix("GRU") ? 3 : 1)
             return rows * (recurrent.inputDimension + recurrent.units) * gates * recurrent.units
+        case let convolution as Convolution:
+            return convolution.multiplyAdds(inputShape: shape)
+        case let transpose as ConvolutionTranspose:
+            return transpose.multiplyAdds(inputShape: shape)
+        case let sequence as LayerSequence:
+            var total = 0, current = shape
+            for layer in sequence.layers {
+                total += multiplyAdds(layer, current)
+                guard let convolution = layer as? Convolution, let next = convolution.outputShape(inputShape: current) else { break }
+                current = next
+            }
+            return total
+        case let convLSTM as ConvLSTM:
+            return convLSTM.multiplyAdds(inputShape: shape)
+        case let einsum as EinsumDense:
+            return rows * einsum.kernelShape.reduce(1, *)
         case let dense as Dense:
             return rows * dense.inputDimension * dense.units
         case let wrapper as TimeDistributed:

@@ -66,6 +66,18 @@ public final class ConvLSTM: TraceableLayer {
         self.channelsFirst = channelsFirst
     }
 
+    /// Multiply-adds of one call on an input of `shape` `(batch, time, ...)`: the input convolution
+    /// of every step, and the recurrent one on the state maps.
+    public func multiplyAdds(inputShape shape: [Int]) -> Int {
+        guard shape.count >= 3 else { return 0 }
+        // The engine's convolutions are channels last.
+        let folded = [shape[0] * shape[1]] + Array(shape[2...])
+        let step = channelsFirst ? [folded[0]] + Array(folded[2...]) + [folded[1]] : folded
+        guard let maps = inputConvolution.outputShape(inputShape: step) else { return 0 }
+        let recurrentInput = [maps[0]] + maps[1..<(maps.count - 1)] + [filters]
+        return inputConvolution.multiplyAdds(inputShape: step) + recurrentConvolution.multiplyAdds(inputShape: recurrentInput)
+    }
+
     public var isStateful: Bool { stateful }
     public func resetStates() { store.reset() }
 
@@ -111,46 +123,61 @@ public final class ConvLSTM: TraceableLayer {
         var sequence = returnSequences ? [Float](repeating: 0, count: time * stateSize) : []
         var traceValues = recordTrace ? [[Float]](repeating: [Float](repeating: 0, count: batch * time * positions * f), count: 6) : []
         var previousOutput = h
+        let rowsPerStep = batch * positions
+        var gates = [Float](repeating: 0, count: rowsPerStep * width)
+        var newH = h, newC = c
+        let gate = GateFunction(recurrentActivation), candidate = GateFunction(activation)
         for s in 0..<time {
             let t = goBackwards ? time - 1 - s : s
-            let recurrent = try recurrentConvolution.call([Tensor(shape: [batch] + mapShape + [f], scalars: h)], masks: [nil]).tensors[0].scalars
-            var newH = h, newC = c
-            var gates = [Float](repeating: 0, count: width)
-            for b in 0..<batch {
-                let keep = mask.map { $0.scalars[b * time + t] != 0 } ?? true
-                for p in 0..<positions {
-                    let zRow = ((b * time + t) * positions + p) * width, hRow = (b * positions + p) * width
-                    for j in 0..<width { gates[j] = projected.scalars[zRow + j] + recurrent[hRow + j] }
-                    gates.withUnsafeMutableBufferPointer { z in
-                        recurrentActivation.apply(z.baseAddress!, count: 2 * f, rowLength: f)
-                        activation.apply(z.baseAddress! + 2 * f, count: f, rowLength: f)
-                        recurrentActivation.apply(z.baseAddress! + 3 * f, count: f, rowLength: f)
-                    }
-                    let state = (b * positions + p) * f
-                    var cell = [Float](repeating: 0, count: f)
-                    for k in 0..<f { cell[k] = gates[f + k] * c[state + k] + gates[k] * gates[2 * f + k] }
-                    var hidden = cell
-                    hidden.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: f, rowLength: f) }
-                    for k in 0..<f { hidden[k] = gates[3 * f + k] * hidden[k] }
-                    if keep {
-                        for k in 0..<f { newC[state + k] = cell[k]; newH[state + k] = hidden[k] }
-                    }
-                    if recordTrace {
-                        let at = ((b * time + t) * positions + p) * f
-                        for g in 0..<4 { for k in 0..<f { traceValues[g][at + k] = gates[g * f + k] } }
-                        for k in 0..<f {
-                            traceValues[4][at + k] = keep ? cell[k] : c[state + k]
-                            traceValues[5][at + k] = keep ? hidden[k] : h[state + k]
+            let recurrent = try recurrentConvolution.call([Tensor(shape: [batch] + mapShape + [f], scalars: h)], masks: [nil]).tensors[0]
+            gates.withUnsafeMutableBufferPointer { z in
+                projected.scalars.withUnsafeBufferPointer { x in
+                    recurrent.scalars.withUnsafeBufferPointer { hu in
+                        newH.withUnsafeMutableBufferPointer { newH in
+                            newC.withUnsafeMutableBufferPointer { newC in
+                                c.withUnsafeBufferPointer { c in
+                                    for b in 0..<batch {
+                                        let stepRows = x.baseAddress! + (b * time + t) * positions * width
+                                        for p in 0..<positions {
+                                            let row = z.baseAddress! + (b * positions + p) * width
+                                            let input = stepRows + p * width, hidden = hu.baseAddress! + (b * positions + p) * width
+                                            for j in 0..<width { row[j] = input[j] + hidden[j] }
+                                            VectorMath.apply(gate, row, count: 2 * f, rowLength: f)   // i, f
+                                            VectorMath.apply(candidate, row + 2 * f, count: f)       // g
+                                            VectorMath.apply(gate, row + 3 * f, count: f)            // o
+                                            let state = (b * positions + p) * f
+                                            let cellOut = newC.baseAddress! + state, hiddenOut = newH.baseAddress! + state
+                                            for k in 0..<f { cellOut[k] = row[f + k] * c[state + k] + row[k] * row[2 * f + k] }
+                                            hiddenOut.update(from: cellOut, count: f)
+                                            VectorMath.apply(candidate, hiddenOut, count: f)
+                                            for k in 0..<f { hiddenOut[k] = row[3 * f + k] * hiddenOut[k] }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
-            h = newH
-            c = newC
-            // Masked rows repeat the previous output; kept rows output the new h.
-            for b in 0..<batch where mask.map({ $0.scalars[b * time + t] != 0 }) ?? true {
-                let start = b * positions * f
-                for k in 0..<(positions * f) { previousOutput[start + k] = h[start + k] }
+            // Kept rows take the new states and output them; masked rows keep theirs and repeat the previous output.
+            for b in 0..<batch {
+                let keep = mask.map { $0.scalars[b * time + t] != 0 } ?? true
+                let range = (b * positions * f)..<((b + 1) * positions * f)
+                if recordTrace {
+                    for p in 0..<positions {
+                        let at = ((b * time + t) * positions + p) * f, row = (b * positions + p) * width, state = (b * positions + p) * f
+                        for g in 0..<4 { for k in 0..<f { traceValues[g][at + k] = gates[row + g * f + k] } }
+                        for k in 0..<f {
+                            traceValues[4][at + k] = keep ? newC[state + k] : c[state + k]
+                            traceValues[5][at + k] = keep ? newH[state + k] : h[state + k]
+                        }
+                    }
+                }
+                if keep {
+                    h.replaceSubrange(range, with: newH[range])
+                    c.replaceSubrange(range, with: newC[range])
+                    previousOutput.replaceSubrange(range, with: newH[range])
+                }
             }
             if returnSequences {
                 for b in 0..<batch {

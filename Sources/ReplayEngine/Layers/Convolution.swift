@@ -69,6 +69,23 @@ public final class Convolution: Layer {
         }
     }
 
+    /// The output shape for an input shape (the layer's own data format), nil when it does not fit.
+    public func outputShape(inputShape shape: [Int]) -> [Int]? {
+        let rank = axes.count
+        guard shape.count == rank + 2 else { return nil }
+        let spatial = channelsFirst ? Array(shape[2...]) : Array(shape[1...rank])
+        let grid = WindowGrid(axes: axes, inputSize: spatial, padding: padding)
+        return channelsFirst ? [shape[0], filters] + grid.outputSize : [shape[0]] + grid.outputSize + [filters]
+    }
+
+    /// Multiply-adds of one call on an input of `shape`: per output position, taps × channels per group × filters.
+    public func multiplyAdds(inputShape shape: [Int]) -> Int {
+        guard let output = outputShape(inputShape: shape) else { return 0 }
+        let positions = channelsFirst ? output[2...].reduce(1, *) : output[1..<(output.count - 1)].reduce(1, *)
+        let taps = axes.reduce(1) { $0 * $1.kernel }
+        return shape[0] * positions * taps * (inChannels / groups) * filters
+    }
+
     /// Output positions unfolded at once per thread: a window buffer of ≤ 1 MiB.
     static let windowBufferFloats = 1 << 18
 

@@ -89,6 +89,13 @@ public final class ConvolutionTranspose: Layer {
         }
     }
 
+    /// Multiply-adds of one call on an input of `shape`: per input position, channels × taps × filters.
+    public func multiplyAdds(inputShape shape: [Int]) -> Int {
+        guard shape.count == axes.count + 2 else { return 0 }
+        let positions = channelsFirst ? shape[2...].reduce(1, *) : shape[1..<(shape.count - 1)].reduce(1, *)
+        return shape[0] * positions * inChannels * axes.reduce(1) { $0 * $1.kernel } * filters
+    }
+
     public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
         var x = try single(inputs)
         let rank = axes.count

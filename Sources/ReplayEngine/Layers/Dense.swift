@@ -1,13 +1,15 @@
 /// Fully connected layer (Keras `Dense`) on the last axis of any rank.
 ///
 /// `y (..., units) = activation(x (..., inputDimension) · kernel (inputDimension, units) + bias (units))`.
-/// A 3-D input is one matrix product over all `batch·time` rows, as Keras does. Passes the mask through.
+/// A 3-D input is one matrix product over all `batch·time` rows, as Keras does: the packed kernel,
+/// rows split over the engine's threads. Passes the mask through.
 public final class Dense: Layer {
     public let name: String
     public var kindName: String { "Dense" }
     public let inputDimension: Int
     public let units: Int
-    let kernel: [Float]
+    /// `kernel (inputDimension, units)`, packed once.
+    let kernel: PackedMatrix
     let bias: [Float]?
     public let activation: Activation
 
@@ -19,7 +21,7 @@ public final class Dense: Layer {
         inputDimension = kernel.shape[0]
         units = kernel.shape[1]
         if let bias { try expectShape(bias, [units], "bias (units)", layer: name, kind: "Dense") }
-        self.kernel = kernel.scalars
+        self.kernel = PackedMatrix(kernel.scalars, k: inputDimension, n: units)
         self.bias = bias?.scalars
         self.activation = activation
     }
@@ -32,12 +34,10 @@ public final class Dense: Layer {
         let rows = x.count / max(inputDimension, 1)
         var y = [Float](repeating: 0, count: rows * units)
         x.scalars.withUnsafeBufferPointer { a in
-            kernel.withUnsafeBufferPointer { w in
-                y.withUnsafeMutableBufferPointer { y in
-                    guard rows > 0, units > 0 else { return }
-                    MatrixMultiply.multiply(a.baseAddress!, w.baseAddress!, into: y.baseAddress!, m: rows, k: inputDimension, n: units, accumulate: true)
-                    if let bias { bias.withUnsafeBufferPointer { addBias(y.baseAddress!, $0.baseAddress!, rows: rows, width: units) } }
-                }
+            y.withUnsafeMutableBufferPointer { y in
+                guard rows > 0, units > 0, let a = a.baseAddress else { return }
+                RowParallel.multiply(a, lda: inputDimension, kernel, into: y.baseAddress!, ldc: units, m: rows)
+                if let bias { bias.withUnsafeBufferPointer { addBias(y.baseAddress!, $0.baseAddress!, rows: rows, width: units) } }
             }
         }
         let shape = Array(x.shape.dropLast()) + [units]

@@ -57,7 +57,7 @@ public final class GRU: RecurrentLayer, CellDrivenRecurrentLayer {
         for (role, a) in [("activation", activation), ("recurrent activation", recurrentActivation)] where !a.worksOnGateBlocks {
             throw fail("\(role) \(a) changes the size of what it is given")
         }
-        // Column blocks [z r] and [h] of the recurrent kernel as separate row-major matrices.
+        // Column blocks [z r] and [h] of the recurrent kernel as separate matrices (reset before).
         var zr = [Float](), hBlock = [Float]()
         zr.reserveCapacity(units * 2 * units)
         hBlock.reserveCapacity(units * units)
@@ -66,8 +66,11 @@ public final class GRU: RecurrentLayer, CellDrivenRecurrentLayer {
             zr += recurrentKernel.scalars[start..<(start + 2 * units)]
             hBlock += recurrentKernel.scalars[(start + 2 * units)..<(start + 3 * units)]
         }
-        cell = GRUCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars, recurrentKernel: recurrentKernel.scalars,
-                       recurrentKernelZR: zr, recurrentKernelH: hBlock, projectionBias: inputBias, recurrentBias: recurrentBias,
+        cell = GRUCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars,
+                       packedKernel: PackedMatrix(kernel.scalars, k: kernel.shape[0], n: 3 * units),
+                       recurrentKernel: PackedMatrix(recurrentKernel.scalars, k: units, n: 3 * units),
+                       recurrentKernelZR: PackedMatrix(zr, k: units, n: 2 * units), recurrentKernelH: PackedMatrix(hBlock, k: units, n: units),
+                       projectionBias: inputBias, recurrentBias: recurrentBias,
                        resetAfter: resetAfter, activation: activation, recurrentActivation: recurrentActivation)
         options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful,
                                    zeroOutputForMask: zeroOutputForMask)
@@ -78,15 +81,20 @@ struct GRUCell: RecurrentCell {
     let units: Int
     let inputDimension: Int
     let kernel: [Float]
-    let recurrentKernel: [Float]
-    let recurrentKernelZR: [Float]
-    let recurrentKernelH: [Float]
+    /// `kernel` packed: each step's x·W is one packed product inside the time loop.
+    let packedKernel: PackedMatrix?
+    /// `(units, 3·units)` (reset after); `[z r]` and `[h]` column blocks apart (reset before).
+    let recurrentKernel: PackedMatrix
+    let recurrentKernelZR: PackedMatrix
+    let recurrentKernelH: PackedMatrix
     /// Keras adds the input bias right after x·W, so it is folded into the projection.
     let projectionBias: [Float]?
     let recurrentBias: [Float]?
     let resetAfter: Bool
     let activation: Activation
     let recurrentActivation: Activation
+    var gate: GateFunction { GateFunction(recurrentActivation) }
+    var candidate: GateFunction { GateFunction(activation) }
 
     var projectionWidth: Int { 3 * units }
     var stateCount: Int { 1 }
@@ -97,32 +105,33 @@ struct GRUCell: RecurrentCell {
               newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
               scratch: UnsafeMutablePointer<Float>, batch: Int) {
         let u = units, width = 3 * units
+        let gate = self.gate, candidate = self.candidate
         let inner = scratch                       // (batch, 3u) or (batch, 2u): h·U
         let resetHidden = scratch + batch * width // (batch, u): r·h, then (r·h)·U_h
         if resetAfter {
-            recurrentKernel.withUnsafeBufferPointer { MatrixMultiply.multiply(h, $0.baseAddress!, into: inner, m: batch, k: u, n: width) }
+            MatrixMultiply.multiply(h, lda: u, recurrentKernel, into: inner, ldc: width, m: batch)
             if let recurrentBias { recurrentBias.withUnsafeBufferPointer { addBias(inner, $0.baseAddress!, rows: batch, width: width) } }
             for b in 0..<batch {
                 let row = x + b * width, hu = inner + b * width
                 for j in 0..<(2 * u) { row[j] = row[j] + hu[j] }
-                recurrentActivation.apply(row, count: 2 * u, rowLength: u)
+                VectorMath.apply(gate, row, count: 2 * u, rowLength: u)
                 for j in 0..<u { row[2 * u + j] = row[2 * u + j] + row[u + j] * hu[2 * u + j] }
-                activation.apply(row + 2 * u, count: u, rowLength: u)
+                VectorMath.apply(candidate, row + 2 * u, count: u)
             }
         } else {
-            recurrentKernelZR.withUnsafeBufferPointer { MatrixMultiply.multiply(h, $0.baseAddress!, into: inner, m: batch, k: u, n: 2 * u) }
+            MatrixMultiply.multiply(h, lda: u, recurrentKernelZR, into: inner, ldc: 2 * u, m: batch)
             for b in 0..<batch {
                 let row = x + b * width, hu = inner + b * 2 * u
                 for j in 0..<(2 * u) { row[j] = row[j] + hu[j] }
-                recurrentActivation.apply(row, count: 2 * u, rowLength: u)
+                VectorMath.apply(gate, row, count: 2 * u, rowLength: u)
                 for j in 0..<u { resetHidden[b * u + j] = row[u + j] * h[b * u + j] }
             }
             // (r·h)·U_h for all rows at once; `inner` is free again.
-            recurrentKernelH.withUnsafeBufferPointer { MatrixMultiply.multiply(resetHidden, $0.baseAddress!, into: inner, m: batch, k: u, n: u) }
+            MatrixMultiply.multiply(resetHidden, lda: u, recurrentKernelH, into: inner, ldc: u, m: batch)
             for b in 0..<batch {
                 let row = x + b * width
                 for j in 0..<u { row[2 * u + j] = row[2 * u + j] + inner[b * u + j] }
-                activation.apply(row + 2 * u, count: u, rowLength: u)
+                VectorMath.apply(candidate, row + 2 * u, count: u)
             }
         }
         for b in 0..<batch {

@@ -28,7 +28,9 @@ public final class SimpleRNN: RecurrentLayer, CellDrivenRecurrentLayer {
         if let bias { try expectShape(bias, [units], "bias (units)", layer: name, kind: "SimpleRNN") }
         guard activation.worksOnGateBlocks else { throw fail("activation \(activation) changes the size of what it is given") }
         cell = SimpleRNNCell(units: units, inputDimension: kernel.shape[0], kernel: kernel.scalars,
-                             recurrentKernel: recurrentKernel.scalars, projectionBias: bias?.scalars, activation: activation)
+                             packedKernel: PackedMatrix(kernel.scalars, k: kernel.shape[0], n: units),
+                             recurrentKernel: PackedMatrix(recurrentKernel.scalars, k: units, n: units),
+                             projectionBias: bias?.scalars, activation: activation)
         options = RecurrentOptions(returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards, stateful: stateful,
                                    zeroOutputForMask: zeroOutputForMask)
     }
@@ -38,7 +40,9 @@ struct SimpleRNNCell: RecurrentCell {
     let units: Int
     let inputDimension: Int
     let kernel: [Float]
-    let recurrentKernel: [Float]
+    /// `kernel` packed: each step's x·W is one packed product inside the time loop.
+    let packedKernel: PackedMatrix?
+    let recurrentKernel: PackedMatrix
     /// Keras adds the bias right after x·W, so it is folded into the projection.
     let projectionBias: [Float]?
     let activation: Activation
@@ -51,10 +55,10 @@ struct SimpleRNNCell: RecurrentCell {
     func step(projected x: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
               newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
               scratch: UnsafeMutablePointer<Float>, batch: Int) {
-        recurrentKernel.withUnsafeBufferPointer {
-            MatrixMultiply.multiply(h, $0.baseAddress!, into: scratch, m: batch, k: units, n: units)
-        }
+        MatrixMultiply.multiply(h, lda: units, recurrentKernel, into: scratch, ldc: units, m: batch)
         for index in 0..<(batch * units) { newH[index] = x[index] + scratch[index] }
-        activation.apply(newH, count: batch * units, rowLength: units)
+        // Row by row: an axis-wise activation (softmax) runs over one row's units.
+        let function = GateFunction(activation)
+        for b in 0..<batch { VectorMath.apply(function, newH + b * units, count: units, rowLength: units) }
     }
 }
