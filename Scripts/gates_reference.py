@@ -2,9 +2,10 @@
 """Float64 NumPy gate references for `keras-replay gates`.
 
 For every recurrent layer (LSTM, GRU, SimpleRNN, RNN around one LSTMCell / GRUCell / SimpleRNNCell or around
-StackedRNNCells, CuDNNLSTM / CuDNNGRU, Bidirectional of any of those) of selected samples, compute every gate at
-every timestep in float64 NumPy straight from the checkpoint's weights (h5py, bound by the ORDER of `weight_names`),
-and write SampleCheckpoints/<gen>/<model>/gates_<layer name>.npz (float32 arrays; one file per cell for a stack).
+StackedRNNCells, CuDNNLSTM / CuDNNGRU, Bidirectional of any of those; ConvLSTM1D / 2D / 3D) of selected samples,
+compute every gate at every timestep in float64 NumPy straight from the checkpoint's weights (h5py, bound by the
+ORDER of `weight_names`), and write SampleCheckpoints/<gen>/<model>/gates_<layer name>.npz (float32 arrays; one
+file per cell for a stack).
 
 Only the layer's INPUTS come from the Keras that wrote the file (sub-model `Model(model.inputs, layer.input)`
 predict; when the call passes initial_state, the state tensors too, each by `Model(model.inputs, <tensor>)`); the
@@ -59,6 +60,12 @@ npz layout (all float32 (batch, timesteps, units) unless said otherwise):
   call (one list per cell, LSTM h then c); otherwise from zeros.
   Stateful layers: rows are processed in chunks of the sample's predict batch size, row i of chunk k continuing
   the state of row i of chunk k-1 (every cell's), starting from zeros.
+  ConvLSTM1D / 2D / 3D (Keras 1.2.2: ConvLSTM2D only): the LSTM names input_gate, forget_gate, candidate,
+  output_gate, cell, hidden, each float32 (batch, timesteps, *spatial_out, filters): the gate map at every output
+  position with the filters LAST, also for channels_first layers (whose input is moved to channels last first and
+  whose sanity output is moved back); input time order and `read_order` for go_backwards layers as above; gates
+  activated as the cell computed them, cell / hidden the states after the step; stateful as above (h and c maps).
+  Initial states zero (initial_state, masks, Bidirectional around a ConvLSTM: refused, not in any sample).
 Weights and activations:
   * Gate blocks in stored order (LSTM i, f, c, o; GRU z, r, h); Keras 1 LSTM/GRU: one W/U/b per gate (12 / 9 arrays).
   * CuDNN layout: CuDNNLSTM / CuDNNGRU, and an LSTM / GRU whose stored bias has the CuDNN shape ((8u,) / (6u,);
@@ -70,6 +77,22 @@ Weights and activations:
   * softmax as activation / recurrent_activation: applied to each gate block separately (softmax over that block's
     units), as every generation's LSTM / GRU / SimpleRNN does (it activates each (batch, units) block); in LSTM also
     to the cell in h = o * act(c). The sanity check against Keras' layer output covers it in every generation.
+  * ConvLSTM (conv_nd, run_convlstm): per gate g in i, f, c, o: z_x = conv(x_t, W_g, strides, padding, dilation) +
+    b_g, z_h = conv(h, U_g, stride 1, 'same', no dilation); i = ract(z_x_i + z_h_i), f, o likewise, c = f*c +
+    i*act(z_x_c + z_h_c), h = o*act(c). Keras 2+: kernel (*k, in, 4F), recurrent_kernel (*k, F, 4F), bias (4F)
+    (none with use_bias=False), gate blocks i, f, c, o along the last axis. Keras 1.2.2: 12 arrays W_i U_i b_i W_c
+    U_c b_c W_f U_f b_f W_o U_o b_o (file order i, c, f, o); dim_ordering 'th' W / U are (F, in|F, rows, cols)
+    (transposed to (rows, cols, in|F, F)); the Keras 1 config records no subsample, so stride 1 (as Keras 1 rebuilds
+    it). The convolution is plain NumPy float64. Keras 3 / tf-keras (TensorFlow): cross-correlation, 'same' = TF SAME
+    (total = max((ceil(n/s)-1)*s + dk - n, 0), total//2 before). Keras 1.2.2 / 2.2.4 (Theano): TRUE convolution
+    (kernel and recurrent kernel reversed along every spatial axis) and 'same' = Theano 'half' (dk//2 zeros before),
+    output cut to ceil(n/s); this differs from TF for even kernels (also the recurrent 'same' conv) and strides.
+    hard_sigmoid: clip(x/6 + 0.5) in Keras 3, clip(0.2x + 0.5) elsewhere (the ConvLSTM default recurrent_activation
+    is hard_sigmoid in tf-keras / 2.2.4 / 1.2.2 and sigmoid in Keras 3; every config records it). Keras 1.2.2 / 2.2.4
+    need the Theano Python-convolution fix of Scripts/sample_models/convolutions.py to run these models at all: it is
+    applied (theano_python_convolutions) only for samples with a ConvLSTM. The sanity check compares the hidden
+    arranged like the layer's output (last step, or the sequence in processing order; channels_first if the layer
+    is) and, with return_state, h and c.
 """
 import argparse
 import json
@@ -94,9 +117,16 @@ RNN_STACKED = ["rnn_stacked_cells", "rnn_stacked_return_state"]
 CUDNN = ["cudnn_lstm", "cudnn_gru", "cudnn_bidirectional", "lstm_cudnn_layout"]
 SOFTMAX = ["softmax_gates_lstm", "softmax_gates_gru", "softmax_simple_rnn"]
 MODERN = GEN in ("keras3", "tf-keras")
+# Issue 14: ConvLSTM1D/3D exist in tf-keras and Keras 3 only; Keras 1.2.2 has no return_state (bench_convlstm2d is
+# left out: big, and its layers are covered by these).
+CONVLSTM = ((["convlstm1d_options"] if MODERN else []) + ["convlstm2d_options", "convlstm2d_channels_first"]
+            + (["convlstm2d_return_state"] if GEN != "keras1.2.2" else []) + ["convlstm2d_stateful"]
+            + (["convlstm3d_options"] if MODERN else []))
 SAMPLES = (ALL4 + (MODERN_ONLY if MODERN else []) + (RNN_FORMS if GEN != "keras1.2.2" else [])
-           + (RNN_STACKED if MODERN else []) + (CUDNN if GEN == "tf-keras" else []) + SOFTMAX)
+           + (RNN_STACKED if MODERN else []) + (CUDNN if GEN == "tf-keras" else []) + SOFTMAX + CONVLSTM)
 RNN_CLASSES = ("LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU")  # and Bidirectional around them
+CONVLSTM_CLASSES = ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+THEANO = GEN in ("keras1.2.2", "keras2.2.4")  # Theano backend: true convolution, 'half' padding (conv_nd)
 CUDNN_CLASSES = ("CuDNNLSTM", "CuDNNGRU")
 KIND = {"LSTM": "LSTM", "LSTMCell": "LSTM", "CuDNNLSTM": "LSTM", "GRU": "GRU", "GRUCell": "GRU", "CuDNNGRU": "GRU",
         "SimpleRNN": "SimpleRNN", "SimpleRNNCell": "SimpleRNN"}
@@ -369,7 +399,148 @@ def fresh_vs_carried(fresh, carried, mask, prefix=""):
     return res
 
 
+# ---------------------------------------------------------------- ConvLSTM1D / 2D / 3D (float64)
+def tup(v, n):
+    return tuple(int(a) for a in v) if isinstance(v, (list, tuple)) else (int(v),) * n
+
+
+def conv_nd(x, w, strides, dilation, padding, theano):
+    """N-D convolution in plain NumPy float64. x (B, *spatial, Cin) channels last, w (*k, Cin, Cout) -> (B, *out,
+    Cout). theano=False (Keras 3, tf-keras): cross-correlation with the stored kernel; 'same' = TensorFlow's rule,
+    out = ceil(n/s), total = max((out-1)*s + dk - n, 0) zeros, total//2 before and the rest after (dk = (k-1)*d + 1).
+    theano=True (Keras 1.2.2, 2.2.4 on Theano): TRUE convolution, i.e. the kernel reversed along every spatial axis
+    (Theano's conv2d/conv3d default filter_flip=True; Keras passes the kernel only transposed), and 'same' = Theano's
+    'half': dk//2 zeros before (and after), the output then cut to the first ceil(n/s) positions (Keras'
+    _postprocess_conv2d_output). 'valid': out = (n - dk)//s + 1 under both rules."""
+    rank = w.ndim - 2
+    if theano:
+        w = w[(slice(None, None, -1),) * rank]
+    pads, outs = [(0, 0)], []
+    for a in range(rank):
+        n, k, s, dl = x.shape[1 + a], w.shape[a], strides[a], dilation[a]
+        dk = (k - 1) * dl + 1
+        if padding == "valid":
+            out, before = (n - dk) // s + 1, 0
+        elif padding == "same":
+            out = -(-n // s)
+            before = dk // 2 if theano else max((out - 1) * s + dk - n, 0) // 2
+        else:
+            raise ValueError("padding %r not supported" % padding)
+        assert out > 0, (n, k, s, dl, padding)
+        pads.append((before, max((out - 1) * s + dk - n - before, 0)))
+        outs.append(out)
+    xp = np.pad(x, pads + [(0, 0)])
+    y = np.zeros((x.shape[0],) + tuple(outs) + (w.shape[-1],))
+    for j in np.ndindex(*w.shape[:rank]):
+        win = tuple(slice(j[a] * dilation[a], j[a] * dilation[a] + (outs[a] - 1) * strides[a] + 1, strides[a])
+                    for a in range(rank))
+        y += xp[(slice(None),) + win] @ w[j]
+    return y
+
+
+def convlstm_params(cls, cfg, arrays, names):
+    """-> dict(rank, filters, strides, dilation, padding, channels_first, theano, act, ract, W, U, b) with kernels
+    as (*k, in, F) / (*k, F, F) per gate (channels-last layout, as stored by Keras 2+), bound by weight_names order.
+    Keras 2+ (1D/2D/3D): kernel (*k, in, 4F), recurrent_kernel (*k, F, 4F), bias (4F) (absent with use_bias=False),
+    gate blocks i, f, c, o along the last axis. Keras 1.2.2 ConvLSTM2D: 12 arrays W_i U_i b_i W_c U_c b_c W_f U_f b_f
+    W_o U_o b_o (i, c, f, o order in the file); dim_ordering 'th' W (F, in, rows, cols) / U (F, F, rows, cols) ->
+    transposed to (rows, cols, in, F); 'tf' already (rows, cols, in, F). Keras 1 configs do not record subsample
+    (stride) or dilation: stride 1, no dilation, as Keras 1 itself rebuilds the layer."""
+    rank = int(cls[-2])
+    if "filters" in cfg:  # Keras 2.2.4, tf-keras, Keras 3
+        F = int(cfg["filters"])
+        ks = tup(cfg["kernel_size"], rank)
+        strides = tup(cfg.get("strides", 1), rank)
+        dilation = tup(cfg.get("dilation_rate", 1), rank)
+        padding = cfg.get("padding", "valid")
+        cf = cfg.get("data_format") == "channels_first"
+        act_name = cfg.get("activation", "tanh")
+        # constructor defaults (configs always record it): Keras 3 sigmoid; tf-keras and Keras 2.2.4 hard_sigmoid
+        ract_name = cfg.get("recurrent_activation", "sigmoid" if GEN == "keras3" else "hard_sigmoid")
+        use_bias = bool(cfg.get("use_bias", True))
+        assert len(arrays) == (3 if use_bias else 2), (names, use_bias)
+        kern, rec = arrays[0], arrays[1]
+        bias = arrays[2] if use_bias else np.zeros(4 * F)
+        W = {g: kern[..., j * F:(j + 1) * F] for j, g in enumerate("ifco")}
+        U = {g: rec[..., j * F:(j + 1) * F] for j, g in enumerate("ifco")}
+        b = {g: bias[j * F:(j + 1) * F] for j, g in enumerate("ifco")}
+    else:  # Keras 1.2.2 ConvLSTM2D
+        F = int(cfg["nb_filter"])
+        ks = (int(cfg["nb_row"]), int(cfg["nb_col"]))
+        strides = tup(cfg.get("subsample", 1), rank)
+        dilation = (1,) * rank
+        padding = cfg.get("border_mode", "valid")
+        assert cfg["dim_ordering"] in ("th", "tf"), cfg["dim_ordering"]
+        cf = cfg["dim_ordering"] == "th"
+        act_name = cfg.get("activation", "tanh")
+        ract_name = cfg.get("inner_activation", "hard_sigmoid")
+        suffixes = ["W_i", "U_i", "b_i", "W_c", "U_c", "b_c", "W_f", "U_f", "b_f", "W_o", "U_o", "b_o"]
+        assert len(arrays) == 12, names
+        for k, suffix in enumerate(suffixes):
+            assert names[k].endswith(suffix), (names[k], suffix)
+        blk = {g: arrays[3 * j:3 * j + 3] for j, g in enumerate("icfo")}
+        to_last = (lambda a: a.transpose(2, 3, 1, 0)) if cf else (lambda a: a)
+        W = {g: to_last(blk[g][0]) for g in "ifco"}
+        U = {g: to_last(blk[g][1]) for g in "ifco"}
+        b = {g: blk[g][2] for g in "ifco"}
+    for nm in (act_name, ract_name):
+        assert "softmax" not in str(nm), "softmax in a ConvLSTM: its axis would depend on data_format, not handled"
+    for g in "ifco":
+        assert W[g].shape[:rank] == ks and W[g].shape[-1] == F, (g, W[g].shape, ks, F)
+        assert U[g].shape == ks + (F, F), (g, U[g].shape, ks, F)
+        assert b[g].shape == (F,), (g, b[g].shape)
+    return dict(kind="ConvLSTM", rank=rank, filters=F, kernel_size=ks, strides=strides, dilation=dilation,
+                padding=padding, channels_first=cf, theano=THEANO, act=activation(act_name), ract=activation(ract_name),
+                W=W, U=U, b=b, cudnn=None)
+
+
+def run_convlstm(p, x, go_backwards, chunk=None):
+    """x (B, T, *spatial, C) float64 CHANNELS LAST (a channels_first input already moved). At each step, per gate
+    g: z_x = conv(x_t, W_g, strides, padding, dilation) + b_g, z_h = conv(h, U_g, stride 1, 'same', no dilation),
+    i = ract(z_x_i + z_h_i), f = ract(...), g = act(z_x_c + z_h_c), o = ract(...), c = f*c + i*g, h = o*act(c);
+    zero initial states of the output's spatial shape. chunk: stateful, rows in chunks carrying h/c (as run_stack).
+    -> (dict of (B, T, *spatial_out, F) arrays in ARRAY_NAMES['LSTM'] order, input time order; read order)."""
+    B, T = x.shape[:2]
+    rank, F = p["rank"], p["filters"]
+    one = (1,) * rank
+    # the input convolutions do not depend on the state: every step of every row at once
+    flat = x.reshape((B * T,) + x.shape[2:])
+    zx = {}
+    for g in "ifco":
+        v = conv_nd(flat, p["W"][g], p["strides"], p["dilation"], p["padding"], p["theano"]) + p["b"][g]
+        zx[g] = v.reshape((B, T) + v.shape[1:])
+    shp = zx["i"].shape[2:]  # (*spatial_out, F)
+    outs = {n: np.zeros((B, T) + shp) for n in ARRAY_NAMES["LSTM"]}
+    order = list(range(T - 1, -1, -1)) if go_backwards else list(range(T))
+    chunk = chunk or B
+    carry = [np.zeros((chunk,) + shp), np.zeros((chunk,) + shp)]
+    for s in range(0, B, chunk):
+        rows = slice(s, s + chunk)
+        n = min(chunk, B - s)
+        h, c = carry[0][:n].copy(), carry[1][:n].copy()
+        for t in order:
+            zh = {g: conv_nd(h, p["U"][g], one, one, "same", p["theano"]) for g in "ifco"}
+            i = p["ract"](zx["i"][rows, t] + zh["i"])
+            f = p["ract"](zx["f"][rows, t] + zh["f"])
+            gc = p["act"](zx["c"][rows, t] + zh["c"])
+            o = p["ract"](zx["o"][rows, t] + zh["o"])
+            c = f * c + i * gc
+            h = o * p["act"](c)
+            for nm, v in zip(ARRAY_NAMES["LSTM"], (i, f, gc, o, c, h)):
+                outs[nm][rows, t] = v
+        carry[0][:n], carry[1][:n] = h, c
+    return outs, np.array(order, np.int32)
+
+
 # ---------------------------------------------------------------- Keras helpers (inputs and sanity output only)
+def theano_python_convolutions():
+    """Keras 1.2.2 / 2.2.4 here run Theano without a C compiler, whose Python convolutions cannot run out of the box
+    (SciPy private names moved, AbstractConvCheck, ...): importing Scripts/sample_models/convolutions.py applies the
+    fix make_samples.py wrote these samples with (its `_theano_python_convolutions()`, run at import in Keras 1/2).
+    Only called for samples with convolutions, so no other sample's Keras graph meets it."""
+    import sample_models.convolutions  # noqa: F401
+
+
 def kmodel(inputs, outputs):
     if GEN == "keras1.2.2":
         return keras.models.Model(input=inputs, output=outputs)
@@ -488,6 +659,8 @@ def process_sample(root, name, summary):
             weights[ln] = (wn, [np.asarray(wg[ln][w], dtype=np.float64) for w in wn])
     # Keras 3 masking configs also list operation nodes (NotEqual, Any) that are not layers: keep real layers only
     layers_cfg = [e for e in config_layers(mc) if e["class_name"] == "InputLayer" or entry_name(e) in weights]
+    if LEGACY and any(e["class_name"] in CONVLSTM_CLASSES for e in layers_cfg):
+        theano_python_convolutions()
     by_name = {entry_name(e): e for e in layers_cfg}
     input_names = list(rep["inputs"])
 
@@ -572,7 +745,7 @@ def process_sample(root, name, summary):
     for e in layers_cfg:
         cls = e["class_name"]
         inner_cls = inner(e)
-        if inner_cls not in RNN_CLASSES:
+        if inner_cls not in RNN_CLASSES + CONVLSTM_CLASSES:
             continue
         lname = entry_name(e)
         wnames, arrays = weights[lname]
@@ -617,6 +790,7 @@ def process_sample(root, name, summary):
         cells, stacked = layer_cells(inner_cls, lcfg)
         if state_refs:
             assert cls != "Bidirectional" and not stateful, "initial_state only handled for a plain recurrent layer"
+            assert inner_cls not in CONVLSTM_CLASSES, "initial_state of a ConvLSTM not handled"
             vals = []
             for r in state_refs:
                 v, how = fetch(r)
@@ -633,7 +807,39 @@ def process_sample(root, name, summary):
         # ---- reference recurrences
         per_cell = [dict() for _ in cells]  # cell index -> arrays of its file
         compare = [dict() for _ in cells]   # masked stacks: Keras' fresh vs the carried convention, per cell
-        if cls == "Bidirectional":
+        if inner_cls in CONVLSTM_CLASSES:
+            assert cls == inner_cls, "%s around %s not handled" % (cls, inner_cls)
+            assert mask is None, "masked ConvLSTM not handled"
+            cfg = e["config"]
+            p = convlstm_params(cls, cfg, arrays, wnames)
+            cf = p["channels_first"]
+            gb = bool(cfg.get("go_backwards", False))
+            outs, ro = run_convlstm(p, np.moveaxis(x_in, 2, -1) if cf else x_in, gb, chunk)
+            per_cell[0].update(outs)
+            if gb:
+                per_cell[0]["read_order"] = ro
+            rs = bool(cfg.get("return_sequences", False))
+            ref_out = [layer_output_like_keras(outs, ro, rs, None, False)]
+            if cfg.get("return_state"):
+                ref_out += [outs[n][:, ro[-1]] for n in STATE_NAMES["LSTM"]]
+                notes.append("return_state: compared the output, h and c")
+            if cf:  # Keras' tensors are channels first: filters right after the batch (and time) axes
+                ref_out = [np.moveaxis(ref_out[0], -1, 2 if rs else 1)] + [np.moveaxis(a, -1, 1) for a in ref_out[1:]]
+            notes.append("%s filters=%d kernel=%s strides=%s dilation=%s padding=%r %s; %s; recurrent conv stride 1 "
+                         "'same'; gate arrays (batch, timesteps, *spatial_out, filters) channels last%s" % (
+                             cls, p["filters"], list(p["kernel_size"]), list(p["strides"]), list(p["dilation"]),
+                             p["padding"], "channels_first" if cf else "channels_last",
+                             "Theano: TRUE convolution (kernel and recurrent kernel flipped along every spatial "
+                             "axis), 'same' = Theano 'half' (dk//2 zeros before), output cut to ceil(n/s)"
+                             if p["theano"] else "TensorFlow: cross-correlation, 'same' = TF SAME padding",
+                             " (the channels_first input moved to channels last; the sanity output moved back)"
+                             if cf else ""))
+            if "nb_filter" in cfg:
+                notes.append("Keras 1 per-gate arrays W/U/b in file order i, c, f, o%s; its config records no "
+                             "subsample: stride 1" % (", dim_ordering 'th' kernels (F, in, rows, cols) transposed to "
+                                                      "(rows, cols, in, F)" if cf else ""))
+            ps_all = [p]
+        elif cls == "Bidirectional":
             bcfg = e["config"]
             fcfg = bcfg["layer"]["config"]
             bwcfg = bcfg.get("backward_layer", {}).get("config", dict(fcfg, go_backwards=not fcfg.get("go_backwards", False)))
