@@ -75,23 +75,12 @@ extension ReplayModel {
     /// Refuses inputs for which some layer's output would exceed `limits.maxTensorElements`
     /// (worked out from the configs, with the inputs' real shapes, before anything is allocated).
     func checkSizes(_ inputs: [Tensor]) throws {
-        guard let model = checkpoint.model else { return }
+        guard checkpoint.model != nil else { return }
         let batch = graph.fixedBatchSize ?? inputs.first?.shape.first ?? 1
         let shapes = inputs.map { [batch] + $0.shape.dropFirst() }
         guard !checkedShapes.contains(shapes) else { return }
-        var concrete = model
-        for (index, reference) in model.inputs.enumerated() where index < shapes.count {
-            guard let position = concrete.layers.firstIndex(where: { $0.name == reference.layer }) else { continue }
-            let shape = JSONValue.array(shapes[index].map { .number(Double($0)) })
-            concrete.layers[position].config = .object(["batch_shape": shape, "name": .string(reference.layer)])
-        }
-        let outputs: [String: [TensorShape]]
-        do {
-            outputs = try ShapeInference.outputShapes(of: concrete, version: checkpoint.kerasVersion, catalog: checkpoint.catalog)
-        } catch let error as LayerError {
-            throw ReplayError(file: checkpoint.path, message: error.description)
-        }
-        for layer in model.layers {
+        let outputs = try layerOutputShapes(shapes)
+        for layer in checkpoint.model!.layers {
             for shape in outputs[layer.name] ?? [] where shape.allSatisfy({ $0 != nil }) {
                 let (count, overflow) = shape.reduce((1, false)) { partial, dimension in
                     let (product, overflow) = partial.0.multipliedReportingOverflow(by: dimension!)
@@ -103,6 +92,35 @@ extension ReplayModel {
             }
         }
         checkedShapes.insert(shapes)
+    }
+
+    /// Every layer's output shapes for inputs of `shapes` (batch first), from the configs.
+    func layerOutputShapes(_ shapes: [[Int]]) throws -> [String: [TensorShape]] {
+        guard var concrete = checkpoint.model else { return [:] }
+        for (index, reference) in concrete.inputs.enumerated() where index < shapes.count {
+            guard let position = concrete.layers.firstIndex(where: { $0.name == reference.layer }) else { continue }
+            let shape = JSONValue.array(shapes[index].map { .number(Double($0)) })
+            concrete.layers[position].config = .object(["batch_shape": shape, "name": .string(reference.layer)])
+        }
+        do {
+            return try ShapeInference.outputShapes(of: concrete, version: checkpoint.kerasVersion, catalog: checkpoint.catalog)
+        } catch let error as LayerError {
+            throw ReplayError(file: checkpoint.path, message: error.description)
+        }
+    }
+
+    /// Values one input row makes in the layer outputs (and the inputs), from the configs: what a
+    /// row costs in memory while it is replayed. nil when shapes cannot be worked out.
+    public func activationValuesPerRow(inputRowShapes: [[Int]]) -> Int? {
+        guard let outputs = try? layerOutputShapes(inputRowShapes.map { [1] + $0 }) else { return nil }
+        var total = inputRowShapes.reduce(0) { $0 + $1.reduce(1, *) }
+        for shapes in outputs.values {
+            for shape in shapes {
+                guard shape.allSatisfy({ $0 != nil }) else { return nil }
+                total += shape.dropFirst().reduce(1) { $0 * $1! }
+            }
+        }
+        return total
     }
 }
 

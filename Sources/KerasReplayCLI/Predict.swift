@@ -16,6 +16,14 @@ struct Predict: ParsableCommand {
         Without --output a short summary is printed. With --expected, the max abs difference \
         from that array (e.g. what Keras' model.predict wrote) is printed, and the exit code is 1 \
         when it is over --tolerance.
+
+        Large inputs: .npy inputs with an .npy output are streamed, --chunk-rows rows at a time \
+        (read, replayed, written, dropped), so memory does not grow with the number of rows; the \
+        output is renamed into place at the end, and nothing is left behind on failure or Ctrl-C. \
+        --rows START:END replays a slice. Several processes can fill one output: make it once \
+        with --output-into Y.npy --allocate, then give each process its --rows and \
+        --output-into Y.npy. A stateful model carries its state across chunks as across batches \
+        (its slices must start at row 0). A progress line goes to stderr when it is a terminal.
         """
     )
 
@@ -37,6 +45,20 @@ struct Predict: ParsableCommand {
     @Option(name: .long, help: "Largest max abs difference from --expected that still passes.")
     var tolerance: Double = 1e-6
 
+    @Option(name: .long, help: "Replay only rows START:END of the inputs (as in Python; either side may be left out).")
+    var rows: String?
+
+    @Option(name: .long, help: "Rows read, replayed and written at a time when streaming (default: about 16 MiB of layer outputs).")
+    var chunkRows: Int?
+
+    @Option(name: .long, help: "Write the rows replayed into this existing .npy (one made with --allocate), at their own places.")
+    var outputInto: String?
+
+    @Flag(help: "With --output-into: create that .npy, sized for every input row, and exit without replaying.")
+    var allocate = false
+
+    @OptionGroup var progressOptions: ProgressOptions
+
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func validate() throws {
@@ -46,6 +68,17 @@ struct Predict: ParsableCommand {
         if !(tolerance >= 0) { throw ValidationError("--tolerance must be a number ≥ 0, found \(tolerance)") }
         if let output { try OutputFile.check(output, option: "--output", formats: ["npy", "npz"]) }
         if let output { try refuseOverwriting(output, inputs: input.map(\.inputPath) + [checkpoint]) }
+        if let outputInto {
+            guard output == nil else { throw ValidationError("give --output or --output-into, not both") }
+            guard expected == nil else { throw ValidationError("--expected compares outputs in memory; it does not go with --output-into") }
+            try OutputFile.check(outputInto, option: "--output-into", formats: ["npy"])
+            try refuseOverwriting(outputInto, inputs: input.map(\.inputPath) + [checkpoint])
+        }
+        if allocate, outputInto == nil { throw ValidationError("--allocate makes the file for --output-into; give --output-into Y.npy") }
+        if let chunkRows, !(1...(1 << 31)).contains(chunkRows) {
+            throw ValidationError("--chunk-rows must be between 1 and 2^31, found \(chunkRows)")
+        }
+        if let rows { _ = try RowSlice(rows) }
     }
 
     func run() throws {
@@ -59,7 +92,24 @@ struct Predict: ParsableCommand {
             if let output, OutputFile.format(of: output) != "npz", names.count != 1 {
                 throw ValidationError("the model has \(names.count) outputs (\(names.joined(separator: ", "))); write them with --output FILE.npz")
             }
-            let inputs = try PredictInputs.load(input, model: model)
+            if outputInto != nil, names.count != 1 {
+                throw ValidationError("the model has \(names.count) outputs (\(names.joined(separator: ", "))); --output-into writes a model's one output")
+            }
+            let paths = try PredictInputs.paths(input, model: model)
+            let streamed = expected == nil && paths.allSatisfy { !$0.hasSuffix(".npz") }
+                && (outputInto != nil || output.map { OutputFile.format(of: $0) == "npy" } == true)
+            if streamed {
+                try replayStreaming(model, paths: paths)
+                return
+            }
+            var inputs = try PredictInputs.load(input, model: model)
+            if let rows {
+                let slice = try RowSlice(rows).range(rows: inputs.first?.shape.first ?? 0)
+                if let fixed = model.graph.fixedBatchSize, slice.lowerBound != 0 {
+                    throw ValidationError("this model is stateful (batches of \(fixed) carry state): replay its rows from row 0, not from \(slice.lowerBound)")
+                }
+                inputs = inputs.map { $0.rowSlice(slice) }
+            }
             PredictInputs.warnAboutNonFinite(inputs, names: model.inputNames)
             let outputs = try model.predict(inputs, batchSize: batchSize)
             warnAboutReplay(model, checkpoint: checkpoint)
@@ -94,6 +144,69 @@ struct Predict: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// .npy in, one .npy out (a new file, or rows written into `--output-into`), a chunk of rows at
+    /// a time: memory does not grow with the number of rows.
+    func replayStreaming(_ model: ReplayModel, paths: [String]) throws {
+        let readers = try paths.map { try NPYRowReader(path: $0) }
+        let total = readers[0].rows
+        if let different = readers.first(where: { $0.rows != total }) {
+            throw ValidationError("the inputs hold different numbers of rows: \(readers[0].path) \(total), \(different.path) \(different.rows)")
+        }
+        let slice = try rows.map { try RowSlice($0).range(rows: total) } ?? 0..<total
+        var nonFinite = [(nan: Int, infinite: Int)](repeating: (0, 0), count: readers.count)
+        let read: (Range<Int>) throws -> [[Float]] = { block in
+            try readers.enumerated().map { index, reader in
+                let values = try reader.readRows(block)
+                for value in values where !value.isFinite {
+                    if value.isNaN { nonFinite[index].nan += 1 } else { nonFinite[index].infinite += 1 }
+                }
+                return values
+            }
+        }
+        let rowShapes = readers.map(\.rowShape)
+        if allocate, let outputInto {
+            // The output's row shape comes from replaying the first batch (a stateful model's fixed batch).
+            let probe = 0..<min(total, model.graph.fixedBatchSize ?? 1)
+            let values = try read(probe)
+            let outputs = try model.predict(zip(values, rowShapes).map { Tensor(shape: [probe.count] + $1, scalars: $0) })
+            try NPYRowWriter.allocate(outputInto, shape: [total] + outputs[0].shape.dropFirst())
+            return
+        }
+        let chunk = chunkRows ?? model.defaultChunkRows(inputRowShapes: rowShapes)
+        let progress = ProgressLine(total: slice.count, unit: "rows", enabled: progressOptions.enabled)
+        defer { progress.finish() }
+        func replay(into writerFor: @escaping ([Int]) throws -> (writer: NPYRowWriter, firstRow: Int)) throws {
+            var writer: (writer: NPYRowWriter, firstRow: Int)?
+            let stream = RowStream(read: read) { block, outputs in
+                let output = outputs[0]
+                if writer == nil { writer = try writerFor(Array(output.shape.dropFirst())) }
+                try writer!.writer.write(rows: output.scalars, at: block.lowerBound - writer!.firstRow)
+            }
+            try model.replay(rows: slice, inputRowShapes: rowShapes, chunkRows: chunk, batchSize: batchSize, stream: stream,
+                             progress: progress.update)
+            try writer?.writer.synchronize()
+        }
+        if let outputInto {
+            try replay { rowShape in (try NPYRowWriter(existing: outputInto, shape: [total] + rowShape), 0) }
+        } else if let output {
+            do {
+                try SafeFiles.write(to: output) { temporary in
+                    try removingOnInterrupt(temporary) {
+                        try replay { rowShape in (try NPYRowWriter(creating: temporary, shape: [slice.count] + rowShape), slice.lowerBound) }
+                    }
+                }
+            } catch let failure as SafeFiles.Failure {
+                throw NumPyError(file: output, message: failure.message)
+            }
+        }
+        progress.finish()
+        for (index, counts) in nonFinite.enumerated() where counts.nan + counts.infinite > 0 {
+            let parts = [counts.nan > 0 ? "\(counts.nan) NaN" : nil, counts.infinite > 0 ? "\(counts.infinite) infinite" : nil].compactMap { $0 }
+            StandardError.write("keras-replay: warning: input '\(model.inputNames[index])' holds \(parts.joined(separator: " and ")) value\(counts.nan + counts.infinite == 1 ? "" : "s"); the outputs that depend on them will too")
+        }
+        warnAboutReplay(model, checkpoint: checkpoint)
     }
 
     func loadExpected(_ path: String, names: [String]) throws -> [NumPyArray] {
@@ -159,6 +272,14 @@ enum PredictInputs {
     }
 
     static func load(_ input: [String], model: ReplayModel) throws -> [Tensor] {
+        try paths(input, model: model).map { path in
+            let array = try NumPyFile.read(path)
+            return Tensor(shape: array.shape, scalars: array.scalars)
+        }
+    }
+
+    /// The file of each model input, in model input order, from `--input PATH` / `NAME=PATH`.
+    static func paths(_ input: [String], model: ReplayModel) throws -> [String] {
         guard !input.isEmpty else {
             throw ValidationError("give the model's input with --input X.npy (inputs: \(model.inputNames.joined(separator: ", ")))")
         }
@@ -171,7 +292,7 @@ enum PredictInputs {
                 unnamed.append(argument)
             }
         }
-        var tensors: [Tensor] = []
+        var paths: [String] = []
         for (index, name) in model.inputNames.enumerated() {
             let path: String
             if let named = byName[name] {
@@ -183,12 +304,39 @@ enum PredictInputs {
             } else {
                 throw ValidationError("no array for input '\(name)'; pass --input \(name)=PATH (inputs: \(model.inputNames.joined(separator: ", ")))")
             }
-            let array = try NumPyFile.read(path)
-            tensors.append(Tensor(shape: array.shape, scalars: array.scalars))
+            paths.append(path)
         }
         if let unknown = byName.keys.first(where: { !model.inputNames.contains($0) }) {
             throw ValidationError("the model has no input named '\(unknown)' (inputs: \(model.inputNames.joined(separator: ", ")))")
         }
-        return tensors
+        return paths
+    }
+}
+
+/// `--rows START:END`, Python's slice of rows (either side may be left out; no negative indices).
+struct RowSlice {
+    var start: Int?
+    var end: Int?
+
+    init(_ text: String) throws {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { throw ValidationError("--rows takes START:END (for example 0:1000 or 5000:), found '\(text)'") }
+        func bound(_ part: Substring) throws -> Int? {
+            guard !part.isEmpty else { return nil }
+            guard let value = Int(part), value >= 0 else { throw ValidationError("--rows takes row numbers ≥ 0, found '\(part)'") }
+            return value
+        }
+        start = try bound(parts[0])
+        end = try bound(parts[1])
+        if let start, let end, end < start { throw ValidationError("--rows \(text) ends before it starts") }
+    }
+
+    /// The rows of an input of `rows` rows; refused when the slice leaves it.
+    func range(rows: Int) throws -> Range<Int> {
+        let lower = start ?? 0, upper = end ?? rows
+        guard upper <= rows, lower <= upper else {
+            throw ValidationError("--rows \(start.map(String.init) ?? ""):\(end.map(String.init) ?? "") is outside the input's \(rows) rows")
+        }
+        return lower..<upper
     }
 }

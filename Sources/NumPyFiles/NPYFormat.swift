@@ -13,44 +13,9 @@ public enum NPYFormat {
     public static func decode(_ data: Data, file: String) throws -> NumPyArray {
         let bytes = [UInt8](data)
         func fail(_ message: String) -> NumPyError { NumPyError(file: file, message: message) }
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw fail("not a NumPy .npy file (no \\x93NUMPY magic)")
-        }
-        let major = bytes[6]
-        let headerLength: Int
-        let headerStart: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw fail("truncated .npy header") }
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            headerStart = 12
-        default:
-            throw fail("unsupported .npy format version \(major)")
-        }
-        guard headerLength < 1 << 20, headerStart + headerLength <= bytes.count else {
-            throw fail("truncated .npy header (declares \(headerLength) bytes)")
-        }
-        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-        guard let descr = headerString(header, key: "descr") else { throw fail("the .npy header has no 'descr'") }
-        // NumPy itself refuses anything but True or False here.
-        guard let fortranOrder = headerFlag(header, key: "fortran_order") else {
-            throw fail("the .npy header's 'fortran_order' is not True or False")
-        }
-        guard let shape = headerShape(header) else { throw fail("the .npy header has no readable 'shape'") }
-        var count = 1
-        for dim in shape {
-            guard dim >= 0 else { throw fail("negative dimension in shape \(shape)") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-            guard !overflow, product <= maxElements else { throw fail("declares shape \(shape), over the limit of \(maxElements) elements") }
-            count = product
-        }
-        guard let kind = ElementKind(descr: descr) else {
-            throw fail("unsupported dtype '\(descr)' (expected float, integer or bool)")
-        }
-        let dataStart = headerStart + headerLength
+        let header = try Header(bytes, file: file, maxElements: maxElements)
+        let (kind, shape, count, dataStart) = (header.kind, header.shape, header.count, header.dataStart)
+        let descr = header.descr, fortranOrder = header.fortranOrder
         let needed = count * kind.size
         guard bytes.count - dataStart >= needed else {
             throw fail("truncated: shape \(shape) of \(descr) needs \(needed) bytes of data, found \(bytes.count - dataStart)")
@@ -58,20 +23,7 @@ public enum NPYFormat {
         var scalars = [Float](repeating: 0, count: count)
         var inexact: (index: Int, value: String)?
         bytes.withUnsafeBytes { raw in
-            let base = raw.baseAddress!.advanced(by: dataStart)
-            if kind.base == .float, kind.size == 4, !kind.bigEndian {
-                // The common case, float32 little-endian: one copy.
-                scalars.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: count * 4)) }
-                return
-            }
-            for index in 0..<count {
-                let pointer = base.advanced(by: index * kind.size)
-                scalars[index] = kind.load(pointer)
-                // An integer float32 cannot hold exactly (an id above 2^24) would become another id.
-                if inexact == nil, kind.base != .float, kind.size >= 4, let exact = kind.integer(pointer), Float(exactly: exact) == nil {
-                    inexact = (index, exact.description)
-                }
-            }
+            inexact = kind.convert(raw.baseAddress!.advanced(by: dataStart), count: count, into: &scalars)
         }
         if let inexact {
             throw fail("holds the integer \(inexact.value) (element \(inexact.index)), which float32 cannot hold exactly; keras-replay computes in float32 and would use another value")
@@ -82,24 +34,85 @@ public enum NPYFormat {
         return NumPyArray(shape: shape, scalars: scalars, storedType: descr)
     }
 
-    /// Encodes float32 little-endian (int64 when `storedType` is `<i8`), C order, format version 1.0.
-    public static func encode(_ array: NumPyArray) -> Data {
-        let shapeText: String
-        switch array.shape.count {
-        case 0: shapeText = "()"
-        case 1: shapeText = "(\(array.shape[0]),)"
-        default: shapeText = "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
+    /// What an `.npy` header says: element type, order, shape, and where the data starts.
+    struct Header {
+        var descr: String
+        var kind: ElementKind
+        var fortranOrder: Bool
+        var shape: [Int]
+        var count: Int
+        var dataStart: Int
+
+        /// Parses the header at the start of `bytes` (at least the magic and the header itself).
+        init(_ bytes: [UInt8], file: String, maxElements: Int) throws {
+            func fail(_ message: String) -> NumPyError { NumPyError(file: file, message: message) }
+            guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+                throw fail("not a NumPy .npy file (no \\x93NUMPY magic)")
+            }
+            let major = bytes[6]
+            let headerLength: Int
+            let headerStart: Int
+            switch major {
+            case 1:
+                headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+                headerStart = 10
+            case 2, 3:
+                guard bytes.count >= 12 else { throw fail("truncated .npy header") }
+                headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+                headerStart = 12
+            default:
+                throw fail("unsupported .npy format version \(major)")
+            }
+            guard headerLength < 1 << 20, headerStart + headerLength <= bytes.count else {
+                throw fail("truncated .npy header (declares \(headerLength) bytes)")
+            }
+            let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+            guard let descr = headerString(header, key: "descr") else { throw fail("the .npy header has no 'descr'") }
+            // NumPy itself refuses anything but True or False here.
+            guard let fortranOrder = headerFlag(header, key: "fortran_order") else {
+                throw fail("the .npy header's 'fortran_order' is not True or False")
+            }
+            guard let shape = headerShape(header) else { throw fail("the .npy header has no readable 'shape'") }
+            var count = 1
+            for dim in shape {
+                guard dim >= 0 else { throw fail("negative dimension in shape \(shape)") }
+                let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+                guard !overflow, product <= maxElements else { throw fail("declares shape \(shape), over the limit of \(maxElements) elements") }
+                count = product
+            }
+            guard let kind = ElementKind(descr: descr) else {
+                throw fail("unsupported dtype '\(descr)' (expected float, integer or bool)")
+            }
+            self.descr = descr
+            self.kind = kind
+            self.fortranOrder = fortranOrder
+            self.shape = shape
+            self.count = count
+            dataStart = headerStart + headerLength
         }
-        // int64 when the array is one of integers (e.g. timestep indices), float32 otherwise.
-        let integers = array.storedType == "<i8"
-        var header = "{'descr': '\(integers ? "<i8" : "<f4")', 'fortran_order': False, 'shape': \(shapeText), }"
-        // Pad so that the data starts on a 64-byte boundary, ending with a newline.
+    }
+
+    /// The header of a float32 little-endian C-order `.npy` of `shape`, padded so the data starts
+    /// on a 64-byte boundary (format version 1.0; 2.0 for a header over 64 KiB).
+    static func headerBytes(shape: [Int], descr: String = "<f4") -> [UInt8] {
+        let shapeText: String
+        switch shape.count {
+        case 0: shapeText = "()"
+        case 1: shapeText = "(\(shape[0]),)"
+        default: shapeText = "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        }
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data(magic + [1, 0])
         let length = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(header.utf8))
+        return magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8)
+    }
+
+    /// Encodes float32 little-endian (int64 when `storedType` is `<i8`), C order, format version 1.0.
+    public static func encode(_ array: NumPyArray) -> Data {
+        // int64 when the array is one of integers (e.g. timestep indices), float32 otherwise.
+        let integers = array.storedType == "<i8"
+        var data = Data(headerBytes(shape: array.shape, descr: integers ? "<i8" : "<f4"))
         if integers {
             for value in array.scalars { withUnsafeBytes(of: Int64(value).littleEndian) { data.append(contentsOf: $0) } }
             return data
@@ -189,6 +202,25 @@ struct ElementKind {
         case "b" where size == 1: base = .bool
         default: return nil
         }
+    }
+
+    /// Converts `count` elements at `base` to float32 into `scalars`; the first integer float32
+    /// cannot hold exactly (an id above 2^24 would become another id), if any.
+    func convert(_ start: UnsafeRawPointer, count: Int, into scalars: inout [Float]) -> (index: Int, value: String)? {
+        if base == .float, size == 4, !bigEndian {
+            // The common case, float32 little-endian: one copy.
+            scalars.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: start, count: count * 4)) }
+            return nil
+        }
+        var inexact: (index: Int, value: String)?
+        for index in 0..<count {
+            let pointer = start.advanced(by: index * size)
+            scalars[index] = load(pointer)
+            if inexact == nil, base != .float, size >= 4, let exact = integer(pointer), Float(exactly: exact) == nil {
+                inexact = (index, exact.description)
+            }
+        }
+        return inexact
     }
 
     /// The value of an integer element, exactly (nil for floats and bools).

@@ -296,7 +296,7 @@ public final class Graph: Sendable {
 
 extension Tensor {
     /// Rows `range` of the first axis.
-    func rowSlice(_ range: Range<Int>) -> Tensor {
+    public func rowSlice(_ range: Range<Int>) -> Tensor {
         let rowSize = shape.dropFirst().reduce(1, *)
         return Tensor(shape: [range.count] + shape.dropFirst(),
                       scalars: Array(scalars[(range.lowerBound * rowSize)..<(range.upperBound * rowSize)]))
