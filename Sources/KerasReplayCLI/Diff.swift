@@ -57,6 +57,8 @@ struct Diff: ParsableCommand {
     @Flag(help: "Also compare the optimizer's weights (optimizer_weights), matched by dataset path.")
     var includeOptimizer = false
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func validate() throws {
@@ -81,15 +83,17 @@ struct Diff: ParsableCommand {
                 if let plot { try writePlot(DriftMatrix(series: series, tolerance: tolerance, architecture: architecture, limits: limits), to: plot) }
                 return comparison.differs
             }
-            let progress = SeriesProgress(total: series.paths.count - 1)
-            var steps: [DiffJSON.Pair] = []
+            let steps = series.paths.count - 1
+            // By default only for a long series on a terminal: a short one is done before a line would help.
+            let progress = ProgressLine(total: steps, unit: "comparisons", enabled: progressOptions.progress ?? (progressOptions.enabled && steps >= 8))
+            var pairs: [DiffJSON.Pair] = []
             let matrix = try DriftMatrix(series: series, tolerance: tolerance, includeOptimizer: includeOptimizer, architecture: architecture,
                                          limits: limits) { step, comparison in
-                progress.show(step: step + 1, file: comparison.fileB)
-                if json { steps.append(DiffJSON.Pair(comparison)) }
+                progress.update(step + 1)
+                if json { pairs.append(DiffJSON.Pair(comparison)) }
             }
             progress.finish()
-            emit(json ? try jsonText(DiffJSON.Series(matrix, tolerance: tolerance, steps: steps)) : DiffText.render(matrix, order: order))
+            emit(json ? try jsonText(DiffJSON.Series(matrix, tolerance: tolerance, steps: pairs)) : DiffText.render(matrix, order: order))
             if let plot { try writePlot(matrix, to: plot) }
             return matrix.differs
         }
@@ -119,26 +123,5 @@ struct Diff: ParsableCommand {
         }
         try NumPyFile.writeAtomically(Data(chart.render().utf8), to: path)
         StandardError.write("wrote \(path)")
-    }
-}
-
-/// `[3/40] 4.hdf5` on stderr, redrawn in place; only when stderr is a terminal and the series is long.
-final class SeriesProgress {
-    let total: Int
-    let enabled: Bool
-
-    init(total: Int, minimumSteps: Int = 8) {
-        self.total = total
-        enabled = isatty(2) == 1 && total >= minimumSteps
-    }
-
-    func show(step: Int, file: String) {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K[\(step)/\(total)] \((file as NSString).lastPathComponent)".utf8))
-    }
-
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }
