@@ -21,13 +21,20 @@ enum MutationKind: String, CaseIterable, Codable {
     case npyShape = "npy-shape"
     case npyTruncate = "npy-truncate"
     case npyHugeShape = "npy-huge-shape"
+    /// Structure-aware: a config value given another JSON type of the same length in place
+    /// (`true` → `"tr"`, `20` → `[]`, a string → a number), as a hand-edited config would be.
+    case configValueType = "config-value-type"
+    /// Structure-aware: the checkpoint (or an input) is a FIFO nobody writes to; opening it
+    /// would block forever.
+    case fifo
 
     var mutatesInput: Bool { rawValue.hasPrefix("npy-") }
 }
 
 /// Byte-level damage to an HDF5 file image.
 enum HDF5Mutator {
-    static let hdf5Kinds: [MutationKind] = [.truncate, .superblock, .objectHeader, .btree, .heap, .configAttribute, .layerNames, .randomBytes]
+    static let hdf5Kinds: [MutationKind] = [.truncate, .superblock, .objectHeader, .btree, .heap, .configAttribute, .layerNames, .randomBytes,
+                                            .configValueType, .fifo]
 
     static func mutate(_ bytes: inout [UInt8], kind: MutationKind, names: [String], random: inout CaseRandom) {
         guard !bytes.isEmpty else { return }
@@ -50,6 +57,8 @@ enum HDF5Mutator {
             region(&bytes, starts: ["HEAP", "GCOL", "FRHP", "FHDB", "FHIB", "FSHD", "FSSE"].flatMap { offsets(of: $0, in: bytes) }, length: 128, random: &random)
         case .configAttribute:
             corruptConfig(&bytes, random: &random)
+        case .configValueType:
+            swapValueTypes(&bytes, random: &random)
         case .layerNames:
             corruptNames(&bytes, names: names, random: &random)
         default:
@@ -110,6 +119,41 @@ enum HDF5Mutator {
             index += 8
         }
         return found
+    }
+
+    /// Gives 1–3 values of the `model_config` JSON another type, in place and of the same length, so
+    /// the JSON still parses and only the layer reading the value can notice: `true` → `"tr"`,
+    /// `false` → `"fal"`, `null` → `"nu"` or `[{}]`, a number → a string or `[]`-padded list, a
+    /// string → a number of its length.
+    static func swapValueTypes(_ bytes: inout [UInt8], random: inout CaseRandom) {
+        // Values follow `": ` in json.dumps output.
+        let starts = offsets(of: "\": ", in: bytes).map { $0 + 3 }.filter { $0 < bytes.count }
+        guard !starts.isEmpty else { return }
+        for _ in 0..<Int.random(in: 1...3, using: &random) {
+            let at = random.pick(starts)
+            var end = at
+            if bytes[at] == 0x22 {  // a string: to its closing quote
+                end = at + 1
+                while end < bytes.count, bytes[end] != 0x22 { end += bytes[end] == 0x5C ? 2 : 1 }
+                end = min(end + 1, bytes.count)
+            } else {
+                while end < bytes.count, !",}] ".utf8.contains(bytes[end]) { end += 1 }
+            }
+            let length = end - at
+            guard length >= 2 else { continue }
+            var replacement: [UInt8]
+            if bytes[at] == 0x22 {
+                // A string becomes a number (or `true`-ish word) of the same length.
+                replacement = random.chance(0.5) ? Array(repeating: 0x39, count: length) : Array((String(repeating: " ", count: max(0, length - 4)) + "true").utf8.suffix(length))
+            } else if length >= 3, random.chance(0.5) {
+                // A number or word becomes a string.
+                replacement = [0x22] + Array(repeating: 0x78, count: length - 2) + [0x22]
+            } else {
+                // ... or an empty list padded with spaces.
+                replacement = Array("[]".utf8) + Array(repeating: 0x20, count: length - 2)
+            }
+            bytes.replaceSubrange(at..<end, with: replacement.prefix(length))
+        }
     }
 
     /// Corrupts the `model_config` JSON in place (same length): structural characters swapped,

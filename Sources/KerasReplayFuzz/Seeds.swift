@@ -64,6 +64,11 @@ enum SeedCatalog {
         for file in ((try? fm.contentsOfDirectory(atPath: bad)) ?? []).sorted() {
             add((bad as NSString).appendingPathComponent(file), inputs: [(nil, lstmInput)], structured: true)
         }
+        // The hostile-structure corpus (files built one idea at a time): structured seeds too.
+        let hostile = (samples as NSString).appendingPathComponent("hostile-structures")
+        for file in ((try? fm.contentsOfDirectory(atPath: hostile)) ?? []).sorted() where file.hasSuffix(".h5") || file.hasSuffix(".keras") {
+            add((hostile as NSString).appendingPathComponent(file), inputs: [(nil, lstmInput)], structured: true)
+        }
         let corpus = (samples as NSString).appendingPathComponent("fuzz-corpus")
         if let manifest = fm.contents(atPath: (corpus as NSString).appendingPathComponent("manifest.json")),
            let entries = try JSONSerialization.jsonObject(with: manifest) as? [[String: Any]] {

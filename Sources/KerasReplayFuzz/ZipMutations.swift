@@ -2,7 +2,7 @@
 /// stores members uncompressed, so a member's bytes can be mutated in place and its CRC-32
 /// recomputed: the damage then reaches the HDF5 and JSON readers instead of stopping at the zip.
 enum ZipMutator {
-    static let kinds: [MutationKind] = [.zipHeader, .zipTruncate, .zipMember, .zipMember, .zipConfig]
+    static let kinds: [MutationKind] = [.zipHeader, .zipTruncate, .zipMember, .zipMember, .zipConfig, .fifo]
 
     static func mutate(_ bytes: inout [UInt8], kind: MutationKind, random: inout CaseRandom) {
         switch kind {
@@ -20,8 +20,10 @@ enum ZipMutator {
             }
             var data = Array(bytes[member.data])
             if kind == .zipMember {
-                let inner = random.pick(HDF5Mutator.hdf5Kinds.filter { $0 != .truncate })
+                let inner = random.pick(HDF5Mutator.hdf5Kinds.filter { $0 != .truncate && $0 != .fifo })
                 HDF5Mutator.mutate(&data, kind: inner, names: ["lstm", "dense", "vars"], random: &random)
+            } else if random.chance(0.5) {
+                HDF5Mutator.swapValueTypes(&data, random: &random)
             } else {
                 HDF5Mutator.corruptConfig(&data, random: &random)
             }
