@@ -57,6 +57,9 @@ struct Predict: ParsableCommand {
     @Flag(help: "With --output-into: create that .npy, sized for every input row, and exit without replaying.")
     var allocate = false
 
+    @Option(name: .long, help: "Engine threads (default: all cores; 1 when several processes share a machine).")
+    var threads: Int?
+
     @OptionGroup var progressOptions: ProgressOptions
 
     @OptionGroup var architectureOptions: ArchitectureOptions
@@ -79,12 +82,14 @@ struct Predict: ParsableCommand {
             throw ValidationError("--chunk-rows must be between 1 and 2^31, found \(chunkRows)")
         }
         if let rows { _ = try RowSlice(rows) }
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, found \(threads)") }
     }
 
     func run() throws {
         let limits = try environmentReadLimits()
         containLibraryFaults(reading: checkpoint)
         ProcessMemory.keepFreedMemoryForReuse()
+        if let threads { Parallelism.maximumThreads = threads }
         try reportingFailures {
             let model = try ReplayModel(path: checkpoint, architecture: architectureOptions.load(limits: limits), limits: limits)
             let names = model.outputNames
