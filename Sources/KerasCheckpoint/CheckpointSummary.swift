@@ -6,6 +6,8 @@ public struct CheckpointSummary: Sendable, Encodable {
         /// As stored in `weight_names` (Keras 1's per-gate arrays: the first of them).
         public var name: String
         public var role: String
+        /// The cell of a stacked RNN, or the layer inside a nested model, the weight belongs to.
+        public var sublayer: String?
         public var direction: String?
         public var dtype: String
         public var shape: [Int]
@@ -18,7 +20,7 @@ public struct CheckpointSummary: Sendable, Encodable {
         public var infinityCount: Int?
 
         enum CodingKeys: String, CodingKey {
-            case name, role, direction, dtype, shape, meaning, gates, storedAs = "stored_as", nanCount = "nan_count", infinityCount = "inf_count"
+            case name, role, sublayer, direction, dtype, shape, meaning, gates, storedAs = "stored_as", nanCount = "nan_count", infinityCount = "inf_count"
         }
     }
 
@@ -142,7 +144,7 @@ public struct CheckpointSummary: Sendable, Encodable {
     }
 
     static func weight(_ weight: BoundWeight) -> Weight {
-        Weight(name: weight.sources[0].storedName, role: "\(weight.role)", direction: weight.direction?.rawValue,
+        Weight(name: weight.sources[0].storedName, role: "\(weight.role)", sublayer: weight.sublayer, direction: weight.direction?.rawValue,
                dtype: weight.elementType.description, shape: weight.shape, meaning: weight.meaning,
                gates: weight.gates.map { GateColumns(gate: $0.gate.rawValue, start: $0.columns.lowerBound, end: $0.columns.upperBound) },
                storedAs: weight.sources.map(\.storedName))

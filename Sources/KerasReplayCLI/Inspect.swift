@@ -90,12 +90,22 @@ enum InspectText {
             if !layer.activations.isEmpty {
                 details.append(layer.activations.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
-            let shown = ["units", "output_dim", "return_sequences", "return_state", "go_backwards", "stateful", "merge_mode", "reset_after", "mask_zero", "n"]
-            let flags = shown.compactMap { key in layer.settings[key].map { "\(key) \($0.string ?? $0.jsonText)" } }
+            let shown = ["units", "output_dim", "filters", "kernel_size", "strides", "padding", "dilation_rate", "groups", "depth_multiplier",
+                         "data_format", "pool_size", "num_heads", "key_dim", "cell", "cells", "return_sequences", "return_state", "go_backwards",
+                         "stateful", "merge_mode", "reset_after", "mask_zero", "n"]
+            let flags = shown.compactMap { key in
+                layer.settings[key].map { value in
+                    // A list of names (a stack's cells) reads as a list, not as JSON.
+                    if let names = value.array?.compactMap(\.string), names.count == value.array?.count, !names.isEmpty {
+                        return "\(key) \(names.joined(separator: ", "))"
+                    }
+                    return "\(key) \(value.string ?? value.jsonText)"
+                }
+            }
             if !flags.isEmpty { details.append(flags.joined(separator: ", ")) }
             for detail in details { lines.append("    " + detail) }
             for weight in layer.weights {
-                let label = (weight.direction.map { "\($0) " } ?? "") + weight.role
+                let label = (weight.sublayer.map { "\($0) " } ?? "") + (weight.direction.map { "\($0) " } ?? "") + weight.role
                 var text = "    \(label) \(weight.dtype) \(formatShape(weight.shape))"
                 if let meaning = weight.meaning { text += " = \(meaning)" }
                 if let nan = weight.nanCount, let infinity = weight.infinityCount, nan + infinity > 0 {
