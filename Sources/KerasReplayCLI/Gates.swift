@@ -49,6 +49,8 @@ struct Gates: ParsableCommand {
     @Flag(help: "For a stateful model with batch size 1 (one sample per step of a stream): draw all samples as one sequence.")
     var stream = false
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func validate() throws {
@@ -79,7 +81,10 @@ struct Gates: ParsableCommand {
                 throw ExitCode(1)
             }
             let inputs = try PredictInputs.load(input, model: model)
-            var trace = try model.traceGates(layer: layer, inputs: inputs, cell: cell)
+            let rows = inputs.first?.shape.first ?? 0
+            let progress = ProgressLine(total: rows, unit: "rows", enabled: progressOptions.progress ?? (progressOptions.enabled && rows >= 4096))
+            var trace = try model.traceGates(layer: layer, inputs: inputs, cell: cell, chunkRows: 1024, progress: progress.update)
+            progress.finish()
             if cell == nil, trace.cells.count > 1, let traced = trace.cell {
                 StandardError.write("keras-replay: \(layer) stacks \(trace.cells.count) cells (\(trace.cells.joined(separator: ", "))); traced \(traced), choose another with --cell")
             }

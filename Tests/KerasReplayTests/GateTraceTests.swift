@@ -95,6 +95,25 @@ struct GateTraceTests {
         #expect(aloneCell.scalars != Array(cell.scalars[10..<20]))
     }
 
+    @Test("traced a chunk of rows at a time, the arrays are those of one call (stateful state carried across chunks)")
+    func chunked() throws {
+        for (generation, name, layer) in [("keras3", "masked_bidirectional", "bidirectional"), ("keras3", "seed_stateful", "lstm"),
+                                          ("keras3", "convlstm2d_options", "cl_seq")] {
+            let sample = try #require(SampleCatalog.sample(generation, name))
+            let model = try ReplayModel(path: sample.checkpointPath)
+            let inputs = try Self.inputs(sample)
+            let layerName = model.recurrentLayers.map(\.name).contains(layer) ? layer : try #require(model.recurrentLayers.first?.name)
+            let whole = try model.traceGates(layer: layerName, inputs: inputs)
+            model.resetStates()
+            var seen: [Int] = []
+            let chunked = try model.traceGates(layer: layerName, inputs: inputs, chunkRows: 2) { seen.append($0) }
+            #expect(seen.last == inputs[0].shape[0] && seen.count > 1, "\(sample)")
+            #expect(chunked.namedArrays.map(\.name) == whole.namedArrays.map(\.name))
+            for (a, b) in zip(chunked.namedArrays, whole.namedArrays) { #expect(a.tensor == b.tensor, "\(sample) \(a.name)") }
+            #expect(chunked.outputs == whole.outputs, "\(sample)")
+        }
+    }
+
     @Test("without a recurrent layer name, the error lists the recurrent layers")
     func wrongLayer() throws {
         let sample = try #require(SampleCatalog.sample("keras3", "seed_autoencoder_small"))

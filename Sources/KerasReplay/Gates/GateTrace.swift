@@ -175,3 +175,35 @@ extension GateTrace {
         return copy
     }
 }
+
+extension ReplayModel {
+    /// ``traceGates(layer:inputs:cell:)`` over the rows a block of `chunkRows` at a time (a stateful
+    /// model's chunks are whole batches, its state carried between them as between batches), with
+    /// `progress` told the rows done: the same arrays as one call, and a progress line for long inputs.
+    public func traceGates(layer name: String, inputs: [Tensor], cell: String? = nil, chunkRows: Int,
+                           progress: (Int) -> Void) throws -> GateTrace {
+        let rows = inputs.first?.shape.first ?? 0
+        var chunk = max(1, chunkRows)
+        if let fixed = graph.fixedBatchSize { chunk = max(fixed, chunk / fixed * fixed) }
+        guard rows > chunk else {
+            let trace = try traceGates(layer: name, inputs: inputs, cell: cell)
+            progress(rows)
+            return trace
+        }
+        var parts: [GateTrace] = []
+        var start = 0
+        while start < rows {
+            let block = start..<min(start + chunk, rows)
+            parts.append(try traceGates(layer: name, inputs: inputs.map { $0.rowSlice(block) }, cell: cell))
+            start = block.upperBound
+            progress(start)
+        }
+        var trace = parts[0]
+        for index in trace.series.indices {
+            trace.series[index].values = Tensor(concatenatingRows: parts.map { $0.series[index].values })
+        }
+        if trace.mask != nil { trace.mask = Tensor(concatenatingRows: parts.compactMap(\.mask)) }
+        trace.outputs = trace.outputs.indices.map { output in Tensor(concatenatingRows: parts.map { $0.outputs[output] }) }
+        return trace
+    }
+}
