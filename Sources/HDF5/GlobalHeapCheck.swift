@@ -21,8 +21,9 @@ enum GlobalHeapCheck {
         guard let layout = superblock(bytes) else { return nil }
         guard let data = attributeData(named: name, headerAddress: headerAddress, layout: layout, bytes: bytes) else { return nil }
         let descriptorSize = 4 + layout.offsetSize + 4
-        guard data.count >= count * descriptorSize else {
-            return "attribute '\(name)' holds \(data.count) bytes of string descriptors, \(count * descriptorSize) expected"
+        let (needed, overflow) = count.multipliedReportingOverflow(by: descriptorSize)
+        guard !overflow, data.count >= needed else {
+            return "attribute '\(name)' holds \(data.count) bytes of string descriptors, \(count) x \(descriptorSize) expected"
         }
         var collections: [UInt64: [Int: Int]?] = [:]
         for element in 0..<count {
@@ -72,8 +73,7 @@ enum GlobalHeapCheck {
     /// is none or it is not well formed.
     static func collection(at address: UInt64, layout: Layout, bytes: FileBytes) -> [Int: Int]? {
         let lengthSize = layout.lengthSize
-        guard address < UInt64(Int.max / 2), let start = Int(exactly: address).map({ $0 + layout.base }),
-              let head = bytes.read(start, 8 + lengthSize), Array(head[0..<4]) == Array("GCOL".utf8) else { return nil }
+        guard let start = fileOffset(address, layout), let head = bytes.read(start, 8 + lengthSize), Array(head[0..<4]) == Array("GCOL".utf8) else { return nil }
         let size = read(head, 8, lengthSize)
         guard size >= UInt64(8 + lengthSize), size <= UInt64(bytes.size - start), let body = bytes.read(start, Int(size)) else { return nil }
         let header = 8 + lengthSize  // index, references, reserved, size
@@ -89,6 +89,8 @@ enum GlobalHeapCheck {
                 position += Int(objectSize)
                 continue
             }
+            // Bounded first: a size near 2^64 would overflow the alignment.
+            guard objectSize <= UInt64(body.count) else { return nil }
             let aligned = (objectSize + 7) & ~7
             guard aligned <= UInt64(body.count - position - header) else { return nil }
             objects[index] = Int(objectSize)
@@ -101,7 +103,7 @@ enum GlobalHeapCheck {
     /// `headerAddress`: header version 1 or 2, continuation blocks followed. nil when it is not
     /// stored in the header (dense storage) or the header cannot be walked.
     static func attributeData(named name: String, headerAddress: UInt64, layout: Layout, bytes: FileBytes) -> [UInt8]? {
-        guard let start = Int(exactly: headerAddress).map({ $0 + layout.base }), let prefix = bytes.read(start, 16) else { return nil }
+        guard let start = fileOffset(headerAddress, layout), let prefix = bytes.read(start, 16) else { return nil }
         var blocks: [(offset: Int, length: Int, version: Int)] = []
         var creationOrder = false
         if Array(prefix[0..<4]) == Array("OHDR".utf8) {
@@ -111,7 +113,8 @@ enum GlobalHeapCheck {
             let sizeBytes = 1 << (flags & 0x03)
             guard let field = bytes.read(start + at, sizeBytes) else { return nil }
             at += sizeBytes
-            blocks.append((start + at, Int(read(field, 0, sizeBytes)), 2))
+            guard let length = Int(exactly: read(field, 0, sizeBytes)) else { return nil }
+            blocks.append((start + at, length, 2))
         } else if prefix[0] == 1 {
             blocks.append((start + 16, Int(read(prefix, 8, 4)), 1))
         } else {
@@ -141,7 +144,7 @@ enum GlobalHeapCheck {
                 let message = Array(body[dataStart..<(dataStart + size)])
                 if type == 0x10, message.count >= layout.offsetSize + layout.lengthSize {
                     let address = read(message, 0, layout.offsetSize), length = read(message, layout.offsetSize, layout.lengthSize)
-                    guard let offset = Int(exactly: address).map({ $0 + layout.base }), let count = Int(exactly: length) else { return nil }
+                    guard let offset = fileOffset(address, layout), let count = Int(exactly: length) else { return nil }
                     blocks.append((offset, count, block.version == 1 ? 1 : 3))
                 } else if type == 0x0C, let data = attributeMessageData(message, named: name) {
                     return data
@@ -165,6 +168,13 @@ enum GlobalHeapCheck {
         let dataStart = nameStart + padded(nameSize) + padded(typeSize) + padded(spaceSize)
         guard dataStart <= message.count else { return nil }
         return Array(message[dataStart...])
+    }
+
+    /// The file offset of a file address (relative to the superblock), or nil when a damaged
+    /// address is so large that adding the superblock's offset would overflow.
+    static func fileOffset(_ address: UInt64, _ layout: Layout) -> Int? {
+        guard address < UInt64(Int.max / 2) else { return nil }
+        return Int(address) + layout.base
     }
 
     static func read(_ bytes: [UInt8], _ at: Int, _ size: Int) -> UInt64 {

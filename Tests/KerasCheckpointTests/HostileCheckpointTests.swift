@@ -71,6 +71,15 @@ struct HostileCheckpointTests {
         #expect(message.contains("global heap object"), "\(message)")
     }
 
+    /// Fuzz seed 20260, case 1662: the alignment of a size near 2^64 overflowed and trapped.
+    @Test("a heap object whose size is near 2^64 is refused, not overflowed")
+    func heapObjectSizeNearUInt64Max() throws {
+        let path = try damagedDescriptor { bytes, _, _, objectAt in for offset in 8..<16 { bytes[objectAt + offset] = 0xFF } }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let message = try #require(failure(path))
+        #expect(message.contains("global heap"), "\(message)")
+    }
+
     @Test("a heap object whose size runs past its collection is refused")
     func heapObjectPastCollection() throws {
         let path = try damagedDescriptor { bytes, _, _, objectAt in bytes[objectAt + 12] = 0x7F }
