@@ -72,6 +72,55 @@ struct WindowGrid {
     var taps: Int { axes.reduce(1) { $0 * $1.kernel } }
     var isEmpty: Bool { outputSize.contains(0) }
 
+    /// For every output position (flat, row-major) the input positions of its taps (flat spatial
+    /// index, -1 for padding): `outputPositions × taps` entries, built axis by axis from per-axis
+    /// tables, so the unfolding loop only looks positions up.
+    func positionTable() -> [Int32] {
+        let rank = axes.count
+        // Per axis: for output o and tap k, the input coordinate or -1.
+        let coordinates: [[Int]] = (0..<rank).map { axis in
+            let window = axes[axis]
+            var table = [Int](repeating: -1, count: outputSize[axis] * window.kernel)
+            for o in 0..<outputSize[axis] {
+                for k in 0..<window.kernel {
+                    let c = o * window.stride + k * window.dilation - padBefore[axis]
+                    if c >= 0 && c < inputSize[axis] { table[o * window.kernel + k] = c }
+                }
+            }
+            return table
+        }
+        let taps = self.taps
+        var table = [Int32](repeating: -1, count: outputPositions * taps)
+        var output = [Int](repeating: 0, count: rank), tap = [Int](repeating: 0, count: rank)
+        for position in 0..<outputPositions {
+            for axis in 0..<rank { tap[axis] = 0 }
+            for index in 0..<taps {
+                var flat = 0
+                for axis in 0..<rank {
+                    let c = coordinates[axis][output[axis] * axes[axis].kernel + tap[axis]]
+                    if c < 0 { flat = -1; break }
+                    flat = flat * inputSize[axis] + c
+                }
+                table[position * taps + index] = Int32(flat)
+                var axis = rank - 1
+                while axis >= 0 {
+                    tap[axis] += 1
+                    if tap[axis] < axes[axis].kernel { break }
+                    tap[axis] = 0
+                    axis -= 1
+                }
+            }
+            var axis = rank - 1
+            while axis >= 0 {
+                output[axis] += 1
+                if output[axis] < outputSize[axis] { break }
+                output[axis] = 0
+                axis -= 1
+            }
+        }
+        return table
+    }
+
     /// The input positions (flat spatial index, or -1 for padding) of every tap of the window at
     /// output position `output` (flat), in row-major tap order, written to `positions`.
     @inline(__always)

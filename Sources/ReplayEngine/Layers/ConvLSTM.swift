@@ -91,11 +91,24 @@ public final class ConvLSTM: TraceableLayer {
         guard x.rank == rank + 3 else { throw error("expected input (batch, time, \(rank) spatial axes, channels), found \(x.shapeDescription)") }
         let batch = x.shape[0], time = x.shape[1]
         guard time > 0 else { throw error("expected at least 1 timestep, found input \(x.shapeDescription)") }
-        // Fold time into the batch, channels last: (batch·time, spatial…, channels).
-        var folded = Tensor(shape: [batch * time] + x.shape[2...], scalars: x.scalars)
-        if channelsFirst { folded = folded.channelsLast() }
-        let projected = try inputConvolution.call([folded], masks: [nil]).tensors[0]
-        let mapShape = Array(projected.shape[1...rank])
+        // Each step's input maps, channels last (batch, spatial…, channels); the input convolution
+        // runs one step at a time, so nothing the size of the whole sequence's gates is kept.
+        let stepShape = Array(x.shape[2...]), stepSize = stepShape.reduce(1, *)
+        func stepInput(_ t: Int) -> Tensor {
+            var maps = [Float](repeating: 0, count: batch * stepSize)
+            for b in 0..<batch {
+                let from = (b * time + t) * stepSize
+                maps.replaceSubrange((b * stepSize)..<((b + 1) * stepSize), with: x.scalars[from..<(from + stepSize)])
+            }
+            let tensor = Tensor(shape: [batch] + stepShape, scalars: maps)
+            return channelsFirst ? tensor.channelsLast() : tensor
+        }
+        var channelsLastStep = [batch] + stepShape
+        if channelsFirst { channelsLastStep = [batch] + stepShape.dropFirst() + [stepShape[0]] }
+        guard let outputShape = inputConvolution.outputShape(inputShape: channelsLastStep) else {
+            throw error("expected input (batch, time, \(rank) spatial axes, channels), found \(x.shapeDescription)")
+        }
+        let mapShape = Array(outputShape[1...rank])
         let positions = mapShape.reduce(1, *), f = filters, width = 4 * f
         let stateSize = batch * positions * f
         let mask = masks.first ?? nil
@@ -130,6 +143,7 @@ public final class ConvLSTM: TraceableLayer {
         for s in 0..<time {
             let t = goBackwards ? time - 1 - s : s
             let recurrent = try recurrentConvolution.call([Tensor(shape: [batch] + mapShape + [f], scalars: h)], masks: [nil]).tensors[0]
+            let projected = try inputConvolution.call([stepInput(t)], masks: [nil]).tensors[0]
             gates.withUnsafeMutableBufferPointer { z in
                 projected.scalars.withUnsafeBufferPointer { x in
                     recurrent.scalars.withUnsafeBufferPointer { hu in
@@ -137,7 +151,7 @@ public final class ConvLSTM: TraceableLayer {
                             newC.withUnsafeMutableBufferPointer { newC in
                                 c.withUnsafeBufferPointer { c in
                                     for b in 0..<batch {
-                                        let stepRows = x.baseAddress! + (b * time + t) * positions * width
+                                        let stepRows = x.baseAddress! + b * positions * width
                                         for p in 0..<positions {
                                             let row = z.baseAddress! + (b * positions + p) * width
                                             let input = stepRows + p * width, hidden = hu.baseAddress! + (b * positions + p) * width

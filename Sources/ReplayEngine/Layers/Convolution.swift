@@ -29,6 +29,8 @@ public final class Convolution: Layer {
     public let biasAlongLastAxis: Bool
     /// Per group: `(taps·inChannels/groups, filters/groups)`, packed once.
     let groupKernels: [PackedMatrix]
+    /// Per group, row-major `(taps·C, filters/groups)`: for the direct path of narrow windows.
+    let groupKernelRows: [[Float]]
     let bias: [Float]?
 
     public init(name: String, kindName: String = "Conv", kernel: Tensor, bias: Tensor?, strides: [Int], dilation: [Int],
@@ -58,15 +60,17 @@ public final class Convolution: Layer {
         self.bias = bias?.scalars
         let groupFilters = filters / groups
         let rows = kernel.count / filters
-        groupKernels = (0..<groups).map { g in
+        let blocks = (0..<groups).map { g in
             var block = [Float]()
             block.reserveCapacity(rows * groupFilters)
             for row in 0..<rows {
                 let start = row * filters + g * groupFilters
                 block += kernel.scalars[start..<(start + groupFilters)]
             }
-            return PackedMatrix(block, k: rows, n: groupFilters)
+            return block
         }
+        groupKernelRows = blocks
+        groupKernels = blocks.map { PackedMatrix($0, k: rows, n: groupFilters) }
     }
 
     /// The output shape for an input shape (the layer's own data format), nil when it does not fit.
@@ -117,9 +121,11 @@ public final class Convolution: Layer {
             }
         }
         var y = Tensor(shape: [batch] + grid.outputSize + [filters], scalars: out)
-        y = finish(y, bias: bias, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
+        out = []  // y holds the only reference: the bias and activation go in place
+        finish(&y, bias: bias, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
         // Keras applies the activation to the output in its own layout (softmax's axis -1).
-        return LayerOutput(activation.apply(y))
+        applyInPlace(activation, &y)
+        return LayerOutput(y)
     }
 
     /// Every output row: its window unfolded into `(taps·C)` values per group, times the group's kernel.
@@ -132,30 +138,45 @@ public final class Convolution: Layer {
         let work = rows * width * filters
         let threads = work >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, blocks) : 1
         let pointers = RowParallel.RowPointers(a: x, c: out)
-        Parallelism.run(threads) { slice in
-            let firstBlock = blocks * slice / threads, lastBlock = blocks * (slice + 1) / threads
-            var windows = [Float](repeating: 0, count: blockRows * width)
-            var taken = [Int](repeating: 0, count: blockRows * taps)
-            windows.withUnsafeMutableBufferPointer { windows in
-                taken.withUnsafeMutableBufferPointer { taken in
-                    let w = windows.baseAddress!, t = taken.baseAddress!
+        let table = grid.positionTable()
+        let imageSize = grid.inputPositions * inChannels
+        let inChannels = self.inChannels, groups = self.groups, groupKernels = self.groupKernels, filters = self.filters
+        // A narrow window (a few taps of one channel: an image's first layer) is summed straight
+        // into the filters, 8 at a time, in the multiply's order: unfolding it would cost more
+        // than the multiply-adds.
+        if width <= 32, groupFilters % 8 == 0 {
+            directNarrow(x, table: table, taps: taps, imageSize: imageSize, rows: rows, positions: positions, into: out)
+            return
+        }
+        table.withUnsafeBufferPointer { table in
+            let positionsOf = TablePointer(base: table.baseAddress!)
+            Parallelism.run(threads) { slice in
+                let firstBlock = blocks * slice / threads, lastBlock = blocks * (slice + 1) / threads
+                var windows = [Float](repeating: 0, count: blockRows * width)
+                windows.withUnsafeMutableBufferPointer { windows in
+                    let w = windows.baseAddress!
                     for block in firstBlock..<lastBlock {
                         let first = block * blockRows, count = min(blockRows, rows - first)
-                        for r in 0..<count {
-                            grid.windowPositions((first + r) % positions, into: t + r * taps)
-                        }
                         for g in 0..<groups {
                             for r in 0..<count {
                                 let b = (first + r) / positions
-                                let image = pointers.a + b * grid.inputPositions * inChannels + g * groupChannels
+                                let image = pointers.a + b * imageSize + g * groupChannels
+                                let window = positionsOf.base + ((first + r) % positions) * taps
                                 let row = w + r * width
-                                for tap in 0..<taps {
-                                    let position = t[r * taps + tap]
-                                    let target = row + tap * groupChannels
-                                    if position < 0 {
-                                        target.update(repeating: 0, count: groupChannels)
-                                    } else {
-                                        target.update(from: image + position * inChannels, count: groupChannels)
+                                if groupChannels == 1 {
+                                    for tap in 0..<taps {
+                                        let position = Int(window[tap])
+                                        row[tap] = position < 0 ? 0 : image[position * inChannels]
+                                    }
+                                } else {
+                                    for tap in 0..<taps {
+                                        let position = Int(window[tap])
+                                        let target = row + tap * groupChannels
+                                        if position < 0 {
+                                            target.update(repeating: 0, count: groupChannels)
+                                        } else {
+                                            target.update(from: image + position * inChannels, count: groupChannels)
+                                        }
                                     }
                                 }
                             }
@@ -169,20 +190,88 @@ public final class Convolution: Layer {
     }
 }
 
+extension Convolution {
+    /// `unfoldAndMultiply` for windows of at most 32 values and filters per group a multiple of 8:
+    /// each output's filters accumulate `x · kernel[tap·C + c, :]` in the same (tap, channel) order
+    /// with one rounding per multiply-add, so the numbers are the packed multiply's.
+    fileprivate func directNarrow(_ x: UnsafePointer<Float>, table: [Int32], taps: Int, imageSize: Int, rows: Int, positions: Int,
+                                  into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let groupChannels = inChannels / groups, groupFilters = filters / groups, width = taps * groupChannels
+        let threads = rows * width * filters >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, max(1, rows / 64)) : 1
+        let pointers = RowParallel.RowPointers(a: x, c: out)
+        let inChannels = self.inChannels, filters = self.filters, groups = self.groups, kernels = groupKernelRows
+        table.withUnsafeBufferPointer { table in
+            let windows = TablePointer(base: table.baseAddress!)
+            Parallelism.run(threads) { slice in
+                var values = [Float](repeating: 0, count: width)
+                for g in 0..<groups {
+                    kernels[g].withUnsafeBufferPointer { kernel in
+                        values.withUnsafeMutableBufferPointer { values in
+                            let w = kernel.baseAddress!, v = values.baseAddress!
+                            for row in (rows * slice / threads)..<(rows * (slice + 1) / threads) {
+                                let image = pointers.a + (row / positions) * imageSize + g * groupChannels
+                                let window = windows.base + (row % positions) * taps
+                                for tap in 0..<taps {
+                                    let position = Int(window[tap])
+                                    for c in 0..<groupChannels { v[tap * groupChannels + c] = position < 0 ? 0 : image[position * inChannels + c] }
+                                }
+                                let result = pointers.c + row * filters + g * groupFilters
+                                if groupFilters <= 32 {
+                                    // Up to four chunks of 8 filters in registers, the window read once.
+                                    var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+                                    let chunks = groupFilters / 8
+                                    for k in 0..<width {
+                                        let value = V(repeating: v[k]), base = w + k * groupFilters
+                                        s0 = VectorMath.fma(value, UnsafeRawPointer(base).loadUnaligned(as: V.self), s0)
+                                        if chunks > 1 { s1 = VectorMath.fma(value, UnsafeRawPointer(base + 8).loadUnaligned(as: V.self), s1) }
+                                        if chunks > 2 { s2 = VectorMath.fma(value, UnsafeRawPointer(base + 16).loadUnaligned(as: V.self), s2) }
+                                        if chunks > 3 { s3 = VectorMath.fma(value, UnsafeRawPointer(base + 24).loadUnaligned(as: V.self), s3) }
+                                    }
+                                    UnsafeMutableRawPointer(result).storeBytes(of: s0, as: V.self)
+                                    if chunks > 1 { UnsafeMutableRawPointer(result + 8).storeBytes(of: s1, as: V.self) }
+                                    if chunks > 2 { UnsafeMutableRawPointer(result + 16).storeBytes(of: s2, as: V.self) }
+                                    if chunks > 3 { UnsafeMutableRawPointer(result + 24).storeBytes(of: s3, as: V.self) }
+                                    continue
+                                }
+                                var chunk = 0
+                                while chunk < groupFilters {
+                                    var sum = V()
+                                    for k in 0..<width {
+                                        let weights = UnsafeRawPointer(w + k * groupFilters + chunk).loadUnaligned(as: V.self)
+                                        sum = VectorMath.fma(V(repeating: v[k]), weights, sum)
+                                    }
+                                    UnsafeMutableRawPointer(result + chunk).storeBytes(of: sum, as: V.self)
+                                    chunk += 8
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A read-only table shared by the threads of one call.
+struct TablePointer: @unchecked Sendable {
+    var base: UnsafePointer<Int32>
+}
+
 /// A channels-last convolution output with its bias added, in the layer's own layout: the bias per
 /// channel, or (Keras 3.7+ channels-first quirk) along the last axis when that axis has as many
 /// entries as the bias.
-func finish(_ channelsLast: Tensor, bias: [Float]?, channelsFirst: Bool, biasAlongLastAxis: Bool) -> Tensor {
-    var y = channelsFirst ? channelsLast.channelsFirst() : channelsLast
-    guard let bias else { return y }
+func finish(_ y: inout Tensor, bias: [Float]?, channelsFirst: Bool, biasAlongLastAxis: Bool) {
+    if channelsFirst { y = y.channelsFirst() }
+    guard let bias else { return }
     let width = y.shape.last ?? 0
     if !channelsFirst || (biasAlongLastAxis && width == bias.count) {
         let rows = y.count / max(width, 1)
         y.scalars.withUnsafeMutableBufferPointer { o in bias.withUnsafeBufferPointer { addBias(o.baseAddress!, $0.baseAddress!, rows: rows, width: width) } }
     } else {
-        let channels = y.shape[1], inner = y.shape[2...].reduce(1, *)
+        let batch = y.shape[0], channels = y.shape[1], inner = y.shape[2...].reduce(1, *)
         y.scalars.withUnsafeMutableBufferPointer { o in
-            for b in 0..<y.shape[0] {
+            for b in 0..<batch {
                 for c in 0..<channels {
                     let start = (b * channels + c) * inner
                     for i in 0..<inner { o[start + i] += bias[c] }
@@ -190,7 +279,6 @@ func finish(_ channelsLast: Tensor, bias: [Float]?, channelsFirst: Bool, biasAlo
             }
         }
     }
-    return y
 }
 
 /// Layers run one after the other as one Keras layer (SeparableConv's depthwise and pointwise parts).
@@ -213,4 +301,13 @@ public final class LayerSequence: Layer {
 
     public func resetStates() { for layer in layers { layer.resetStates() } }
     public var isStateful: Bool { layers.contains { $0.isStateful } }
+}
+
+/// `activation` on a tensor this layer owns: in place for elementwise activations (no copy of the
+/// output), through ``Activation/apply(_:)-(Tensor)`` otherwise.
+func applyInPlace(_ activation: Activation, _ tensor: inout Tensor) {
+    if case .linear = activation { return }
+    guard activation.isElementwise else { tensor = activation.apply(tensor); return }
+    let count = tensor.count
+    tensor.scalars.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: count, rowLength: count) }
 }

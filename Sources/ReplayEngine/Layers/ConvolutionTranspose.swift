@@ -169,7 +169,9 @@ public final class ConvolutionTranspose: Layer {
             }
         }
         var y = Tensor(shape: [batch] + outputSize + [filters], scalars: out)
-        y = finish(y, bias: bias, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
-        return LayerOutput(activation.apply(y))
+        out = []  // y holds the only reference: the bias and activation go in place
+        finish(&y, bias: bias, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
+        applyInPlace(activation, &y)
+        return LayerOutput(y)
     }
 }

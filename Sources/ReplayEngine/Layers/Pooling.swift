@@ -37,27 +37,42 @@ public final class Pooling: Layer {
         let batch = x.shape[0], channels = x.shape[rank + 1]
         let grid = WindowGrid(axes: axes, inputSize: Array(x.shape[1...rank]), padding: padding)
         guard !grid.isEmpty else { throw error("input \(x.shapeDescription) is smaller than pool_size \(axes.map(\.kernel))") }
-        let positions = grid.outputPositions, taps = grid.taps
+        let positions = grid.outputPositions, taps = grid.taps, inputPositions = grid.inputPositions
         var out = [Float](repeating: 0, count: batch * positions * channels)
-        var window = [Int](repeating: 0, count: taps)
-        var accumulator = [Float](repeating: 0, count: channels)
+        let table = grid.positionTable()
+        let kind = self.kind
+        // Rows (samples) never interact: split them over the engine's threads when there is work.
+        let threads = batch * positions * taps * channels >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, batch) : 1
         x.scalars.withUnsafeBufferPointer { source in
-            for position in 0..<positions {
-                window.withUnsafeMutableBufferPointer { grid.windowPositions(position, into: $0.baseAddress!) }
-                let real = window.filter { $0 >= 0 }
-                for b in 0..<batch {
-                    let image = b * grid.inputPositions * channels
-                    for c in 0..<channels { accumulator[c] = kind == .max ? -.infinity : 0 }
-                    for input in real {
-                        let base = image + input * channels
-                        switch kind {
-                        case .max: for c in 0..<channels { accumulator[c] = max(accumulator[c], source[base + c]) }
-                        case .average: for c in 0..<channels { accumulator[c] += source[base + c] }
+            out.withUnsafeMutableBufferPointer { target in
+                table.withUnsafeBufferPointer { table in
+                    let pointers = RowParallel.RowPointers(a: source.baseAddress!, c: target.baseAddress!)
+                    let windows = TablePointer(base: table.baseAddress!)
+                    Parallelism.run(threads) { slice in
+                        for b in (batch * slice / threads)..<(batch * (slice + 1) / threads) {
+                            let image = pointers.a + b * inputPositions * channels
+                            for position in 0..<positions {
+                                let window = windows.base + position * taps
+                                let result = pointers.c + (b * positions + position) * channels
+                                var real = 0
+                                for tap in 0..<taps where window[tap] >= 0 {
+                                    let values = image + Int(window[tap]) * channels
+                                    if real == 0 {
+                                        result.update(from: values, count: channels)
+                                    } else if kind == .max {
+                                        for c in 0..<channels { result[c] = max(result[c], values[c]) }
+                                    } else {
+                                        for c in 0..<channels { result[c] += values[c] }
+                                    }
+                                    real += 1
+                                }
+                                if kind == .average {
+                                    let count = Float(real)
+                                    for c in 0..<channels { result[c] /= count }
+                                }
+                            }
                         }
                     }
-                    let target = (b * positions + position) * channels
-                    let count = Float(real.count)
-                    for c in 0..<channels { out[target + c] = kind == .max ? accumulator[c] : accumulator[c] / count }
                 }
             }
         }
@@ -100,19 +115,35 @@ public final class GlobalPooling: Layer {
         let mask = kind == .average && spatialAxes == 1 ? (masks.first ?? nil) : nil
         if let mask, mask.shape != [batch, positions] { throw error("expected mask (\(batch), \(positions)), found \(mask.shapeDescription)") }
         var out = [Float](repeating: 0, count: batch * channels)
-        for b in 0..<batch {
-            var kept: Float = 0
-            if let mask { for s in 0..<positions { kept += mask.scalars[b * positions + s] } }
-            for c in 0..<channels {
-                var value: Float = kind == .max ? -.infinity : 0
-                for s in 0..<positions {
-                    let v = x.scalars[(b * positions + s) * channels + c]
-                    switch kind {
-                    case .max: value = max(value, v)
-                    case .average: value += mask.map { v * $0.scalars[b * positions + s] } ?? v
+        let kind = self.kind
+        x.scalars.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                for b in 0..<batch {
+                    let result = target.baseAddress! + b * channels
+                    var kept: Float = 0
+                    // Position by position, all channels at once (contiguous: the loop vectorises).
+                    for s in 0..<positions {
+                        let values = source.baseAddress! + (b * positions + s) * channels
+                        switch kind {
+                        case .max:
+                            if s == 0 { result.update(from: values, count: channels) } else {
+                                for c in 0..<channels { result[c] = max(result[c], values[c]) }
+                            }
+                        case .average:
+                            if let mask {
+                                let weight = mask.scalars[b * positions + s]
+                                kept += weight
+                                for c in 0..<channels { result[c] += values[c] * weight }
+                            } else {
+                                for c in 0..<channels { result[c] += values[c] }
+                            }
+                        }
+                    }
+                    if kind == .average {
+                        let count = mask == nil ? Float(positions) : kept
+                        for c in 0..<channels { result[c] /= count }
                     }
                 }
-                out[b * channels + c] = kind == .max ? value : value / (mask == nil ? Float(positions) : kept)
             }
         }
         let ones = [Int](repeating: 1, count: spatialAxes)
