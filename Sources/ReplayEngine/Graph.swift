@@ -77,6 +77,10 @@ public final class Graph: Sendable {
     public let fixedBatchSize: Int?
     /// For each node, the last node (or `nodes.count` for model outputs) that reads one of its tensors.
     private let lastUse: [Int]
+    /// For a node that starts a chain of two or more row-chunkable layers (each reading only the
+    /// one before, which nothing else reads), the chain's last node; `predict` runs such a chain
+    /// a block of rows at a time (see `RowChunkable`).
+    private let chainEnd: [Int: Int]
 
     public init(inputs: [GraphInput], nodes: [GraphNode], outputs: [TensorSource], fixedBatchSize: Int? = nil) throws {
         func check(_ source: TensorSource, before position: Int, _ what: String) throws {
@@ -112,6 +116,21 @@ public final class Graph: Sendable {
         self.outputs = outputs
         self.fixedBatchSize = fixedBatchSize
         self.lastUse = lastUse
+        var chainEnd: [Int: Int] = [:]
+        func chunkable(_ node: GraphNode) -> Bool {
+            (node.layer as? any RowChunkable)?.chunksByRows == true && node.tensorSources.count == 1 && node.masks.allSatisfy { $0 == nil }
+        }
+        var position = 0
+        while position < nodes.count {
+            var end = position
+            if chunkable(nodes[position]) {
+                while end + 1 < nodes.count, chunkable(nodes[end + 1]), lastUse[end] == end + 1,
+                      nodes[end + 1].tensorSources == [.node(end, output: 0)] { end += 1 }
+            }
+            if end > position { chainEnd[position] = end }
+            position = end + 1
+        }
+        self.chainEnd = chainEnd
     }
 
     /// Like Keras `model.predict`: one tensor per input (batch first), one per output.
@@ -249,9 +268,25 @@ public final class Graph: Sendable {
             throw EngineError(message: "layer '\(node.layer.name)' reads \(source), which does not exist")
         }
 
-        for (position, node) in nodes.enumerated() {
+        var position = 0
+        while position < nodes.count {
+            let node = nodes[position]
+            defer { position += 1 }
             let sources = node.tensorSources
             let arguments = try sources.map { try value($0, for: node) }
+            // A chain of row-independent layers runs a block of rows at a time (not when every
+            // output is kept, or a layer is traced, or the input carries a mask).
+            if !keepAll, traced == nil, let end = chainEnd[position], masks[sources[0]] == nil, arguments[0].rank >= 1, arguments[0].shape[0] > 1 {
+                let output = try runRowChunked(nodes[position...end].map(\.layer), on: arguments[0])
+                for index in position..<end { produced[index] = 1 }
+                produced[end] = 1
+                values[.node(end, output: 0)] = output
+                if case .node(let index, _) = sources[0], lastUse[index] == position {
+                    for k in 0..<produced[index] { values[.node(index, output: k)] = nil; masks[.node(index, output: k)] = nil }
+                }
+                position = end
+                continue
+            }
             var argumentMasks = sources.map { masks[$0] }
             for (index, explicit) in node.masks.enumerated() {
                 guard let explicit else { continue }

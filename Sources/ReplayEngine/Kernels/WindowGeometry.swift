@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How a convolution or pooling window pads its input (Keras `padding`).
 public enum WindowPadding: String, Sendable {
     /// No padding: only windows that fit.
@@ -168,5 +170,19 @@ extension Tensor {
     func channelsFirst() -> Tensor {
         guard rank > 2 else { return self }
         return transposed([0, rank - 1] + Array(1..<(rank - 1)))
+    }
+}
+
+/// The last position table a layer built, kept for its next call on the same geometry (a chain
+/// run a block of rows at a time calls each layer many times on equal frames).
+final class PositionTableCache: Sendable {
+    private let slot = Mutex<(key: [Int], table: [Int32])?>(nil)
+
+    func table(for grid: WindowGrid) -> [Int32] {
+        let key = grid.inputSize + grid.outputSize + grid.padBefore
+        if let cached = slot.withLock({ $0 }), cached.key == key { return cached.table }
+        let table = grid.positionTable()
+        slot.withLock { $0 = (key, table) }
+        return table
     }
 }

@@ -16,6 +16,7 @@
 /// split over the engine's threads. Drops the mask (Keras convolutions do not support masking).
 public final class Convolution: Layer {
     public let name: String
+    private let tables = PositionTableCache()
     public let kindName: String
     public let axes: [WindowAxis]
     public let padding: WindowPadding
@@ -122,9 +123,13 @@ public final class Convolution: Layer {
         }
         var y = Tensor(shape: [batch] + grid.outputSize + [filters], scalars: out)
         out = []  // y holds the only reference: the bias and activation go in place
-        finish(&y, bias: bias, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
-        // Keras applies the activation to the output in its own layout (softmax's axis -1).
-        applyInPlace(activation, &y)
+        if channelsFirst {
+            finish(&y, bias: bias, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
+            // Keras applies the activation to the output in its own layout (softmax's axis -1).
+            applyInPlace(activation, &y)
+        } else {
+            finishRows(&y, bias: bias, activation: activation)
+        }
         return LayerOutput(y)
     }
 
@@ -133,12 +138,15 @@ public final class Convolution: Layer {
         let taps = grid.taps, groupChannels = inChannels / groups, groupFilters = filters / groups
         let width = taps * groupChannels
         let positions = grid.outputPositions, rows = batch * positions
-        let blockRows = max(1, min(rows, Self.windowBufferFloats / max(width, 1)))
-        let blocks = (rows + blockRows - 1) / blockRows
         let work = rows * width * filters
-        let threads = work >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, blocks) : 1
+        // Blocks of unfolded windows that fit the buffer, and at least one per thread: a single
+        // sequence (batch 1) is split over the cores too.
+        let parallel = work >= RowParallel.minimumWork ? Parallelism.maximumThreads : 1
+        let blockRows = max(1, min((rows + parallel - 1) / parallel, Self.windowBufferFloats / max(width, 1)))
+        let blocks = (rows + blockRows - 1) / blockRows
+        let threads = min(parallel, blocks)
         let pointers = RowParallel.RowPointers(a: x, c: out)
-        let table = grid.positionTable()
+        let table = tables.table(for: grid)
         let imageSize = grid.inputPositions * inChannels
         let inChannels = self.inChannels, groups = self.groups, groupKernels = self.groupKernels, filters = self.filters
         // A narrow window (a few taps of one channel: an image's first layer) is summed straight
@@ -204,47 +212,55 @@ extension Convolution {
         table.withUnsafeBufferPointer { table in
             let windows = TablePointer(base: table.baseAddress!)
             Parallelism.run(threads) { slice in
-                var values = [Float](repeating: 0, count: width)
+                // Four rows at a time, two chunks of 8 filters each: eight independent FMA chains,
+                // so the multiply-adds are not waiting on each other's latency (one row's chain of
+                // `width` FMAs alone ran at a tenth of the core's rate). Each input value is
+                // broadcast straight from the image (a padding tap is zero), never copied first.
                 for g in 0..<groups {
                     kernels[g].withUnsafeBufferPointer { kernel in
-                        values.withUnsafeMutableBufferPointer { values in
-                            let w = kernel.baseAddress!, v = values.baseAddress!
-                            for row in (rows * slice / threads)..<(rows * (slice + 1) / threads) {
-                                let image = pointers.a + (row / positions) * imageSize + g * groupChannels
-                                let window = windows.base + (row % positions) * taps
-                                for tap in 0..<taps {
-                                    let position = Int(window[tap])
-                                    for c in 0..<groupChannels { v[tap * groupChannels + c] = position < 0 ? 0 : image[position * inChannels + c] }
-                                }
-                                let result = pointers.c + row * filters + g * groupFilters
-                                if groupFilters <= 32 {
-                                    // Up to four chunks of 8 filters in registers, the window read once.
-                                    var s0 = V(), s1 = V(), s2 = V(), s3 = V()
-                                    let chunks = groupFilters / 8
-                                    for k in 0..<width {
-                                        let value = V(repeating: v[k]), base = w + k * groupFilters
-                                        s0 = VectorMath.fma(value, UnsafeRawPointer(base).loadUnaligned(as: V.self), s0)
-                                        if chunks > 1 { s1 = VectorMath.fma(value, UnsafeRawPointer(base + 8).loadUnaligned(as: V.self), s1) }
-                                        if chunks > 2 { s2 = VectorMath.fma(value, UnsafeRawPointer(base + 16).loadUnaligned(as: V.self), s2) }
-                                        if chunks > 3 { s3 = VectorMath.fma(value, UnsafeRawPointer(base + 24).loadUnaligned(as: V.self), s3) }
-                                    }
-                                    UnsafeMutableRawPointer(result).storeBytes(of: s0, as: V.self)
-                                    if chunks > 1 { UnsafeMutableRawPointer(result + 8).storeBytes(of: s1, as: V.self) }
-                                    if chunks > 2 { UnsafeMutableRawPointer(result + 16).storeBytes(of: s2, as: V.self) }
-                                    if chunks > 3 { UnsafeMutableRawPointer(result + 24).storeBytes(of: s3, as: V.self) }
-                                    continue
-                                }
-                                var chunk = 0
-                                while chunk < groupFilters {
-                                    var sum = V()
-                                    for k in 0..<width {
-                                        let weights = UnsafeRawPointer(w + k * groupFilters + chunk).loadUnaligned(as: V.self)
-                                        sum = VectorMath.fma(V(repeating: v[k]), weights, sum)
-                                    }
-                                    UnsafeMutableRawPointer(result + chunk).storeBytes(of: sum, as: V.self)
-                                    chunk += 8
-                                }
+                        let w = kernel.baseAddress!
+                        let first = rows * slice / threads, last = rows * (slice + 1) / threads
+                        var row = first
+                        while row < last {
+                            let count = min(4, last - row)
+                            // Past the slice's end, repeat its last row (computed, not stored).
+                            func image(_ r: Int) -> UnsafePointer<Float> {
+                                pointers.a + ((row + min(r, count - 1)) / positions) * imageSize + g * groupChannels
                             }
+                            func window(_ r: Int) -> UnsafePointer<Int32> { windows.base + ((row + min(r, count - 1)) % positions) * taps }
+                            let image0 = image(0), image1 = image(1), image2 = image(2), image3 = image(3)
+                            let window0 = window(0), window1 = window(1), window2 = window(2), window3 = window(3)
+                            @inline(__always) func value(_ image: UnsafePointer<Float>, _ position: Int32, _ c: Int) -> V {
+                                position < 0 ? V() : V(repeating: image[Int(position) * inChannels + c])
+                            }
+                            var chunk = 0
+                            while chunk < groupFilters {
+                                let second = chunk + 8 < groupFilters ? chunk + 8 : chunk
+                                var s00 = V(), s01 = V(), s10 = V(), s11 = V(), s20 = V(), s21 = V(), s30 = V(), s31 = V()
+                                for tap in 0..<taps {
+                                    let p0 = window0[tap], p1 = window1[tap], p2 = window2[tap], p3 = window3[tap]
+                                    for c in 0..<groupChannels {
+                                        let base = w + (tap * groupChannels + c) * groupFilters
+                                        let w0 = UnsafeRawPointer(base + chunk).loadUnaligned(as: V.self)
+                                        let w1 = UnsafeRawPointer(base + second).loadUnaligned(as: V.self)
+                                        let a = value(image0, p0, c), b = value(image1, p1, c)
+                                        let d = value(image2, p2, c), e = value(image3, p3, c)
+                                        s00 = VectorMath.fma(a, w0, s00); s01 = VectorMath.fma(a, w1, s01)
+                                        s10 = VectorMath.fma(b, w0, s10); s11 = VectorMath.fma(b, w1, s11)
+                                        s20 = VectorMath.fma(d, w0, s20); s21 = VectorMath.fma(d, w1, s21)
+                                        s30 = VectorMath.fma(e, w0, s30); s31 = VectorMath.fma(e, w1, s31)
+                                    }
+                                }
+                                func store(_ r: Int, _ low: V, _ high: V) {
+                                    guard r < count else { return }
+                                    let result = pointers.c + (row + r) * filters + g * groupFilters
+                                    UnsafeMutableRawPointer(result + chunk).storeBytes(of: low, as: V.self)
+                                    if second != chunk { UnsafeMutableRawPointer(result + second).storeBytes(of: high, as: V.self) }
+                                }
+                                store(0, s00, s01); store(1, s10, s11); store(2, s20, s21); store(3, s30, s31)
+                                chunk += 16
+                            }
+                            row += count
                         }
                     }
                 }
@@ -264,6 +280,7 @@ struct TablePointer: @unchecked Sendable {
 func finish(_ y: inout Tensor, bias: [Float]?, channelsFirst: Bool, biasAlongLastAxis: Bool) {
     if channelsFirst { y = y.channelsFirst() }
     guard let bias else { return }
+    if !channelsFirst { return finishRows(&y, bias: bias, activation: .linear) }
     let width = y.shape.last ?? 0
     if !channelsFirst || (biasAlongLastAxis && width == bias.count) {
         let rows = y.count / max(width, 1)
@@ -305,6 +322,39 @@ public final class LayerSequence: Layer {
 
 /// `activation` on a tensor this layer owns: in place for elementwise activations (no copy of the
 /// output), through ``Activation/apply(_:)-(Tensor)`` otherwise.
+/// A channels-last output `(rows…, width)`: `bias` added to every row (when given) and then an
+/// elementwise `activation` applied, in one pass split over the engine's threads. The same
+/// numbers as adding the bias and then activating the whole tensor.
+func finishRows(_ y: inout Tensor, bias: [Float]?, activation: Activation) {
+    let width = y.shape.last ?? 0, count = y.count
+    guard width > 0, count > 0, bias == nil || bias!.count == width, activation.isElementwise else {
+        if let bias { y.scalars.withUnsafeMutableBufferPointer { o in bias.withUnsafeBufferPointer { addBias(o.baseAddress!, $0.baseAddress!, rows: count / max(width, 1), width: width) } } }
+        return applyInPlace(activation, &y)
+    }
+    let rows = count / width
+    let threads = count >= 1 << 16 ? min(Parallelism.maximumThreads, rows) : 1
+    let bias = bias ?? []
+    y.scalars.withUnsafeMutableBufferPointer { o in
+        bias.withUnsafeBufferPointer { b in
+            let pointers = RowParallel.RowPointers(a: UnsafePointer(o.baseAddress!), c: o.baseAddress!)
+            let biasPointer = RowParallel.RowPointers(a: b.baseAddress ?? UnsafePointer(o.baseAddress!), c: o.baseAddress!)
+            let hasBias = !bias.isEmpty
+            Parallelism.run(threads) { slice in
+                let first = rows * slice / threads, last = rows * (slice + 1) / threads
+                // Blocks of about 4K values: the bias pass leaves them in L1 for the activation.
+                let block = max(1, 4096 / width)
+                var row = first
+                while row < last {
+                    let end = min(last, row + block), start = pointers.c + row * width
+                    if hasBias { addBias(start, biasPointer.a, rows: end - row, width: width) }
+                    if case .linear = activation {} else { activation.apply(start, count: (end - row) * width, rowLength: (end - row) * width) }
+                    row = end
+                }
+            }
+        }
+    }
+}
+
 func applyInPlace(_ activation: Activation, _ tensor: inout Tensor) {
     if case .linear = activation { return }
     guard activation.isElementwise else { tensor = activation.apply(tensor); return }

@@ -10,6 +10,7 @@ public final class Pooling: Layer {
     public enum Kind: Sendable { case max, average }
 
     public let name: String
+    private let tables = PositionTableCache()
     public let kindName: String
     public let kind: Kind
     public let axes: [WindowAxis]
@@ -39,7 +40,7 @@ public final class Pooling: Layer {
         guard !grid.isEmpty else { throw error("input \(x.shapeDescription) is smaller than pool_size \(axes.map(\.kernel))") }
         let positions = grid.outputPositions, taps = grid.taps, inputPositions = grid.inputPositions
         var out = [Float](repeating: 0, count: batch * positions * channels)
-        let table = grid.positionTable()
+        let table = tables.table(for: grid)
         let kind = self.kind
         // Rows (samples) never interact: split them over the engine's threads when there is work.
         let threads = batch * positions * taps * channels >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, batch) : 1

@@ -338,6 +338,26 @@ extension RecurrentDriver {
                 bias.withUnsafeBufferPointer { addBias(p, $0.baseAddress!, rows: projectedRows, width: width) }
             }
         }
+        // Under 6 rows the per-step product is one thin row per step, bound by re-reading the
+        // kernel; instead x·W is computed for a block of steps at a time (a tall product through
+        // the 6×16 kernel) — unless every step's input is the same (a RepeatVector decoder),
+        // where one product serves all steps.
+        let blockSteps = 32
+        var useBlocks = packed != nil && count < 6 && time > 1 && inputDimension > 0
+        if useBlocks {
+            var repeatedSequence = true
+            check: for r in 0..<count {
+                let row = x + r * time * inputDimension
+                for t in 1..<time where memcmp(row + t * inputDimension, row, inputDimension * MemoryLayout<Float>.stride) != 0 {
+                    repeatedSequence = false
+                    break check
+                }
+            }
+            useBlocks = !repeatedSequence
+        }
+        let blockProjection = UnsafeMutablePointer<Float>.allocate(capacity: useBlocks ? count * blockSteps * width : 1)
+        defer { blockProjection.deallocate() }
+        var blockLength = 0
         let gateCount = cell.gateNames.count
         let traceSize = batch * time * u
         var previousT = -1
@@ -347,7 +367,32 @@ extension RecurrentDriver {
         var cCurrent: UnsafeMutablePointer<Float>? = hasC ? c! : nil, cNext: UnsafeMutablePointer<Float>? = hasC ? newC : nil
         for s in 0..<time {
             let t = settings.goBackwards ? time - 1 - s : s
-            if let packed {
+            if let packed, useBlocks {
+                let rowStride = time * inputDimension, offset = s % blockSteps
+                if offset == 0 {
+                    // Steps s..<s+n; backwards they are the rows time-s-n ..< time-s, in reverse.
+                    blockLength = min(blockSteps, time - s)
+                    let firstT = settings.goBackwards ? time - s - blockLength : s
+                    for r in 0..<count {
+                        let target = blockProjection + r * blockSteps * width
+                        MatrixMultiply.multiply(x + r * rowStride + firstT * inputDimension, lda: inputDimension, packed,
+                                                into: target, ldc: width, m: blockLength)
+                        if let bias = cell.projectionBias {
+                            bias.withUnsafeBufferPointer { addBias(target, $0.baseAddress!, rows: blockLength, width: width) }
+                        }
+                    }
+                }
+                let row = settings.goBackwards ? blockLength - 1 - offset : offset
+                let input: UnsafeMutablePointer<Float>
+                if count == 1 {
+                    input = blockProjection + row * width
+                } else {
+                    for r in 0..<count { (stepProjection + r * width).update(from: blockProjection + (r * blockSteps + row) * width, count: width) }
+                    input = stepProjection
+                }
+                cell.step(input: input, gates: stepInput, recordGates: settings.traceCount > 0,
+                          h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
+            } else if let packed {
                 let rowStride = time * inputDimension
                 var repeated = previousT >= 0 && inputDimension > 0
                 if repeated {
