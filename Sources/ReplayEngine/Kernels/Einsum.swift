@@ -109,9 +109,15 @@ public struct Einsum: Sendable, Equatable {
                 right.scalars.withUnsafeBufferPointer { rp in
                     product.withUnsafeMutableBufferPointer { cp in
                         guard m > 0, n > 0, k > 0 else { return }
-                        for index in 0..<batch {
-                            MatrixMultiply.multiply(lp.baseAddress! + index * m * k, rp.baseAddress! + index * k * n,
-                                                    into: cp.baseAddress! + index * m * n, m: m, k: k, n: n, accumulate: true)
+                        // Many small products (attention scores: one per batch row and head) are
+                        // split over the cores; one large one is left to a single call.
+                        let threads = batch > 1 && batch * m * k * n >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, batch) : 1
+                        let pointers = EinsumPointers(a: lp.baseAddress!, b: rp.baseAddress!, c: cp.baseAddress!)
+                        Parallelism.run(threads) { slice in
+                            for index in (batch * slice / threads)..<(batch * (slice + 1) / threads) {
+                                MatrixMultiply.multiply(pointers.a + index * m * k, pointers.b + index * k * n,
+                                                        into: pointers.c + index * m * n, m: m, k: k, n: n, accumulate: true)
+                            }
                         }
                     }
                 }
@@ -119,6 +125,13 @@ public struct Einsum: Sendable, Equatable {
             return Tensor(shape: productShape, scalars: product).transposedIfNeeded(outputPermutation)
         }
     }
+}
+
+/// The operands and product of one einsum, shared by the threads of one call.
+private struct EinsumPointers: @unchecked Sendable {
+    var a: UnsafePointer<Float>
+    var b: UnsafePointer<Float>
+    var c: UnsafeMutablePointer<Float>
 }
 
 public struct EinsumError: Error, CustomStringConvertible, Sendable {

@@ -36,15 +36,19 @@ public enum MaskedSoftmax {
         var moved = logits.transposedIfNeeded(permutation)
         let row = axes.reduce(1) { $0 * x.shape[$1] }
         moved.scalars.withUnsafeMutableBufferPointer { values in
-            guard row > 0 else { return }
-            var start = 0
-            while start < values.count {
-                if axes.count == 1 {
-                    Activation.axisWise(.softmax(axis: -1), values.baseAddress! + start, row)
-                } else {
-                    logSumExpForm(values.baseAddress! + start, row)
+            guard row > 0, values.count > 0 else { return }
+            // Rows are independent: split them over the cores when there are many.
+            let rows = values.count / row, single = axes.count == 1
+            let threads = values.count >= 1 << 15 ? min(Parallelism.maximumThreads, rows) : 1
+            let base = RowParallel.RowPointers(a: UnsafePointer(values.baseAddress!), c: values.baseAddress!)
+            Parallelism.run(threads) { slice in
+                for r in (rows * slice / threads)..<(rows * (slice + 1) / threads) {
+                    if single {
+                        Activation.axisWise(.softmax(axis: -1), base.c + r * row, row)
+                    } else {
+                        logSumExpForm(base.c + r * row, row)
+                    }
                 }
-                start += row
             }
         }
         var inverse = [Int](repeating: 0, count: permutation.count)

@@ -64,9 +64,19 @@ public final class EinsumDense: Layer {
             guard bias.rank <= y.rank, zip(bias.shape.reversed(), y.shape.reversed()).allSatisfy({ $0 == 1 || $0 == $1 }) else {
                 throw error("bias \(bias.shapeDescription) does not broadcast to the output \(y.shapeDescription)")
             }
-            let index = BroadcastIndex(from: bias.shape, to: y.shape)
-            y.scalars.withUnsafeMutableBufferPointer { values in
-                for position in values.indices { values[position] += bias.scalars[index[position]] }
+            // Usually the bias spans the output's trailing axes (`(heads, key_dim)` of a query
+            // projection): one add per row. Otherwise an index per element.
+            let trimmed = Array(bias.shape.drop(while: { $0 == 1 }))
+            if trimmed.count <= y.rank, Array(y.shape.suffix(trimmed.count)) == trimmed, bias.count > 0 {
+                let width = bias.count, rows = y.count / width
+                y.scalars.withUnsafeMutableBufferPointer { values in
+                    bias.scalars.withUnsafeBufferPointer { addBias(values.baseAddress!, $0.baseAddress!, rows: rows, width: width) }
+                }
+            } else {
+                let index = BroadcastIndex(from: bias.shape, to: y.shape)
+                y.scalars.withUnsafeMutableBufferPointer { values in
+                    for position in values.indices { values[position] += bias.scalars[index[position]] }
+                }
             }
         }
         return LayerOutput(activation.apply(y), mask: masks.first ?? nil)

@@ -23,7 +23,7 @@ extension RecurrentDriver {
     /// no mask (masked rows keep state per row), no trace, 2+ threads and under 8 rows.
     static func canSplitUnits(_ cell: LSTMCell, batch: Int, threads: Int, masked: Bool, tracing: Bool) -> Bool {
         guard case .sigmoid = cell.gate, case .tanh = cell.candidate, cell.packedKernel != nil else { return false }
-        return threads >= 2 && batch < 8 && !masked && !tracing && cell.units >= 64 && cell.units % 16 == 0
+        return threads >= 2 && batch < 8 && !masked && !tracing && cell.units >= 128 && cell.units % 16 == 0
     }
 
     /// Runs the whole sequence for every row with two threads; false (nothing done) when the

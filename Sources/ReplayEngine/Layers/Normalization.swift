@@ -100,21 +100,33 @@ public final class LayerNormalization: Layer {
         let permutation = rest + resolved
         var moved = x.transposedIfNeeded(permutation)
         let gamma = self.gamma, beta = self.beta, epsilon = self.epsilon, rmsScaling = self.rmsScaling
+        let scale = gamma ?? [Float](repeating: 1, count: n), offset = beta ?? [Float](repeating: 0, count: n)
         moved.scalars.withUnsafeMutableBufferPointer { values in
-            guard n > 0 else { return }
-            var base = 0
-            while base < values.count {
-                let (mean, variance) = Moments.of(values.baseAddress! + base, n)
-                let rstd = 1 / (variance + epsilon).squareRoot()
-                for j in 0..<n {
-                    if rmsScaling {
-                        values[base + j] = values[base + j] * rstd * (gamma?[j] ?? 1)
-                    } else {
-                        let inv = rstd * (gamma?[j] ?? 1)
-                        values[base + j] = values[base + j] * inv + ((beta?[j] ?? 0) - mean * inv)
+            guard n > 0, values.count > 0 else { return }
+            // Rows are independent: split them over the cores when there are many.
+            let rows = values.count / n
+            let threads = values.count >= 1 << 15 ? min(Parallelism.maximumThreads, rows) : 1
+            let base = RowParallel.RowPointers(a: UnsafePointer(values.baseAddress!), c: values.baseAddress!)
+            scale.withUnsafeBufferPointer { scale in
+                offset.withUnsafeBufferPointer { offset in
+                    let parameters = RowParallel.RowPointers(a: scale.baseAddress!, c: UnsafeMutablePointer(mutating: offset.baseAddress!))
+                    Parallelism.run(threads) { slice in
+                        let gamma = parameters.a, beta = UnsafePointer(parameters.c)
+                        for r in (rows * slice / threads)..<(rows * (slice + 1) / threads) {
+                            let x = base.c + r * n
+                            let (mean, variance) = Moments.of(x, n)
+                            let rstd = 1 / (variance + epsilon).squareRoot()
+                            if rmsScaling {
+                                for j in 0..<n { x[j] = x[j] * rstd * gamma[j] }
+                            } else {
+                                for j in 0..<n {
+                                    let inv = rstd * gamma[j]
+                                    x[j] = x[j] * inv + (beta[j] - mean * inv)
+                                }
+                            }
+                        }
                     }
                 }
-                base += n
             }
         }
         var inverse = [Int](repeating: 0, count: permutation.count)

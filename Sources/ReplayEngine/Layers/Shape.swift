@@ -86,21 +86,35 @@ extension Tensor {
     /// Axes reordered: output axis i is input axis `permutation[i]`.
     public func transposed(_ permutation: [Int]) -> Tensor {
         let outShape = permutation.map { shape[$0] }
+        guard rank > 0, count > 0 else { return Tensor(shape: outShape, scalars: scalars) }
         var inStrides = [Int](repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) { inStrides[axis] = inStrides[axis + 1] * shape[axis + 1] }
         let strides = permutation.map { inStrides[$0] }
+        // Runs along the output's last axis: a copy when it is the input's last axis too, a
+        // strided gather otherwise; the outer axes advance like an odometer.
+        let inner = outShape[rank - 1], innerStride = strides[rank - 1], outer = count / inner
         var out = [Float](repeating: 0, count: count)
         var index = [Int](repeating: 0, count: rank)
-        for position in 0..<count {
-            var source = 0
-            for axis in 0..<rank { source += index[axis] * strides[axis] }
-            out[position] = scalars[source]
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < outShape[axis] { break }
-                index[axis] = 0
-                axis -= 1
+        scalars.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                var base = 0
+                for run in 0..<outer {
+                    let from = source.baseAddress! + base, to = target.baseAddress! + run * inner
+                    if innerStride == 1 {
+                        to.update(from: from, count: inner)
+                    } else {
+                        for i in 0..<inner { to[i] = from[i * innerStride] }
+                    }
+                    var axis = rank - 2
+                    while axis >= 0 {
+                        index[axis] += 1
+                        base += strides[axis]
+                        if index[axis] < outShape[axis] { break }
+                        base -= strides[axis] * outShape[axis]
+                        index[axis] = 0
+                        axis -= 1
+                    }
+                }
             }
         }
         return Tensor(shape: outShape, scalars: out)
