@@ -328,7 +328,7 @@ def main():
               f"{ratio(get('model.predict'), replay)} | {ratio(get('tf.function'), replay)} | {ratio(get('onnxruntime'), replay)} |")
     print()
     print("Ratios are their time / ours (above 1: keras-replay is faster). GFLOP/s: bench's count (2 × the multiply-adds of the"
-          " recurrent, Dense, EinsumDense and convolution layers) per second of keras-replay's time.")
+          " recurrent, Dense, EinsumDense, MultiHeadAttention and convolution layers) per second of keras-replay's time.")
     print()
     print("| model | batch | keras-replay peak RSS MiB | max abs difference from Keras |")
     print("|---|---:|---:|---:|")

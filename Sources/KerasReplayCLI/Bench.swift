@@ -13,8 +13,8 @@ struct Bench: ParsableCommand {
         input read by an Embedding, random ids in [0, input_dim) (so every step's input row \
         differs, as in real text); or the given --input files. A stateful model runs its fixed \
         batch size (and is reset before every call). gflops counts 2 flops per multiply-add of \
-        the recurrent (LSTM, GRU, SimpleRNN, stacked cells, ConvLSTM), Dense, EinsumDense and \
-        convolution layers, per second of the median call.
+        the recurrent (LSTM, GRU, SimpleRNN, stacked cells, ConvLSTM), Dense, EinsumDense, \
+        MultiHeadAttention and convolution layers, per second of the median call.
         """
     )
 
@@ -118,9 +118,27 @@ struct Bench: ParsableCommand {
         var total = 0
         for node in graph.nodes {
             guard let source = node.tensorSources.first, let x = values[source] else { continue }
+            if let attention = node.layer as? MultiHeadAttention {
+                // The value (second input) sets the key/value length.
+                let value = node.tensorSources.count > 1 ? values[node.tensorSources[1]]?.shape ?? x.shape : x.shape
+                total += multiplyAdds(attention, query: x.shape, value: value)
+                continue
+            }
             total += multiplyAdds(node.layer, x.shape)
         }
         return total
+    }
+
+    /// MultiHeadAttention: the four projections, then per head `T×S×key_dim` for the scores and
+    /// `T×S×value_dim` for the weighted sum (3-D inputs: `(batch, T, dim)` and `(batch, S, dim)`).
+    static func multiplyAdds(_ attention: MultiHeadAttention, query: [Int], value: [Int]) -> Int {
+        let queryRows = query.dropLast().reduce(1, *), valueRows = value.dropLast().reduce(1, *)
+        let sourceLength = value.count >= 3 ? value[1] : 1
+        func size(_ projection: EinsumDense) -> Int { projection.kernelShape.reduce(1, *) }
+        let headsKey = attention.queryProjection.kernelShape.dropFirst().reduce(1, *)
+        let headsValue = attention.valueProjection.kernelShape.dropFirst().reduce(1, *)
+        return queryRows * size(attention.queryProjection) + valueRows * (size(attention.keyProjection) + size(attention.valueProjection))
+            + queryRows * size(attention.outputProjection) + queryRows * sourceLength * (headsKey + headsValue)
     }
 
     static func multiplyAdds(_ layer: any Layer, _ shape: [Int]) -> Int {
