@@ -1,6 +1,6 @@
 /// A layer whose output row `i` (first axis) depends only on input row `i`, holds no state, and
 /// whose weights are small next to its activations: convolutions, pooling, padding, elementwise
-/// activations, and TimeDistributed around them. The graph may run a chain of such layers a few
+/// activations, ConvLSTM, and TimeDistributed around them. The graph may run a chain of such layers a few
 /// rows at a time, so their intermediates (a `TimeDistributed(Conv2D)` over 256 × 16 frames makes
 /// 236 MB) stay in cache instead of being written to and read back from memory.
 ///
@@ -70,4 +70,12 @@ func runRowChunked(_ layers: [any Layer], on input: Tensor) throws -> Tensor {
         start = end
     }
     return Tensor(shape: [rows] + first.output.shape.dropFirst(), scalars: scalars)
+}
+
+/// ConvLSTM: rows never interact and its kernels are small, while one step's maps at batch 256
+/// are tens of megabytes; a block of rows runs the whole sequence (a stateful layer keeps state
+/// for its whole batch, so it never chunks).
+extension ConvLSTM: RowChunkable {
+    /// One output (no return_state) and no state kept between calls.
+    public var chunksByRows: Bool { !stateful && !returnState }
 }

@@ -91,3 +91,37 @@ import Testing
         #expect(Array(batched.scalars[(2 * steps * features)...]) == single.scalars)
     }
 }
+
+/// Chains of row-independent layers run a block of rows at a time (`RowChunkable`); the numbers
+/// must be those of running each layer on the whole batch.
+@Suite struct RowChunkingTests {
+    @Test("a TimeDistributed convolution chain gives the same numbers chunked as whole, bit for bit")
+    func chunkedChainEqualsWholeBatch() throws {
+        var values = SeededValues(seed: 41)
+        let convolution = try Convolution(name: "conv", kernel: values.tensor([3, 3, 2, 16], scale: 0.5), bias: values.tensor([16]),
+                                          strides: [1, 1], dilation: [1, 1], padding: .same, activation: .relu)
+        let wide = try Convolution(name: "conv2", kernel: values.tensor([3, 3, 16, 24], scale: 0.2), bias: values.tensor([24]),
+                                   strides: [1, 1], dilation: [1, 1], padding: .valid)
+        let nodes = [
+            GraphNode(layer: TimeDistributed(name: "td_conv", inner: convolution), arguments: [.tensor(.input(0))]),
+            GraphNode(layer: TimeDistributed(name: "td_pool", inner: Pooling(name: "pool", kind: .max, poolSize: [2, 2])), arguments: [.tensor(.node(0, output: 0))]),
+            GraphNode(layer: TimeDistributed(name: "td_conv2", inner: wide), arguments: [.tensor(.node(1, output: 0))]),
+            GraphNode(layer: TimeDistributed(name: "td_global", inner: GlobalPooling(name: "global", kind: .average, spatialAxes: 2)), arguments: [.tensor(.node(2, output: 0))]),
+        ]
+        let graph = try Graph(inputs: [GraphInput(name: "frames", shape: [5, 20, 20, 2])], nodes: nodes, outputs: [.node(3, output: 0)])
+        // 37 rows: the first block is one row, then blocks sized by the largest intermediate, and a ragged end.
+        let x = values.tensor([37, 5, 20, 20, 2])
+        let chunked = try graph.predict([x])[0]
+        let whole = try graph.evaluate([x])[.node(3, output: 0)]!
+        #expect(chunked.shape == [37, 5, 24])
+        #expect(chunked.scalars == whole.scalars)
+    }
+
+    @Test("a layer that must see the whole batch (stateful) ends the chain")
+    func statefulLayerIsNotChunked() throws {
+        let stateful = try TinyLSTM.make(stateful: true)
+        #expect((TimeDistributed(name: "td", inner: stateful) as any RowChunkable).chunksByRows == false)
+        let convolution = try Convolution(name: "conv", kernel: Tensor(zeros: [1, 1, 1]), bias: nil, strides: [1], dilation: [1], padding: .valid)
+        #expect((TimeDistributed(name: "td", inner: convolution) as any RowChunkable).chunksByRows)
+    }
+}

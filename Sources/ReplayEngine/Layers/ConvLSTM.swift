@@ -150,18 +150,22 @@ public final class ConvLSTM: TraceableLayer {
                         newH.withUnsafeMutableBufferPointer { newH in
                             newC.withUnsafeMutableBufferPointer { newC in
                                 c.withUnsafeBufferPointer { c in
-                                    for b in 0..<batch {
-                                        let stepRows = x.baseAddress! + b * positions * width
-                                        for p in 0..<positions {
-                                            let row = z.baseAddress! + (b * positions + p) * width
-                                            let input = stepRows + p * width, hidden = hu.baseAddress! + (b * positions + p) * width
+                                    // Every map position of every row is independent: split them over the cores.
+                                    let pointers = ConvLSTMStepPointers(gates: z.baseAddress!, projected: x.baseAddress!, recurrent: hu.baseAddress!,
+                                                                        cell: c.baseAddress!, newH: newH.baseAddress!, newC: newC.baseAddress!)
+                                    let rows = rowsPerStep
+                                    let threads = rows * width >= 1 << 15 ? min(Parallelism.maximumThreads, rows) : 1
+                                    Parallelism.run(threads) { slice in
+                                        for r in (rows * slice / threads)..<(rows * (slice + 1) / threads) {
+                                            let row = pointers.gates + r * width
+                                            let input = pointers.projected + r * width, hidden = pointers.recurrent + r * width
                                             for j in 0..<width { row[j] = input[j] + hidden[j] }
                                             VectorMath.apply(gate, row, count: 2 * f, rowLength: f)   // i, f
                                             VectorMath.apply(candidate, row + 2 * f, count: f)       // g
                                             VectorMath.apply(gate, row + 3 * f, count: f)            // o
-                                            let state = (b * positions + p) * f
-                                            let cellOut = newC.baseAddress! + state, hiddenOut = newH.baseAddress! + state
-                                            for k in 0..<f { cellOut[k] = row[f + k] * c[state + k] + row[k] * row[2 * f + k] }
+                                            let state = r * f
+                                            let cellOut = pointers.newC + state, hiddenOut = pointers.newH + state
+                                            for k in 0..<f { cellOut[k] = row[f + k] * pointers.cell[state + k] + row[k] * row[2 * f + k] }
                                             hiddenOut.update(from: cellOut, count: f)
                                             VectorMath.apply(candidate, hiddenOut, count: f)
                                             for k in 0..<f { hiddenOut[k] = row[3 * f + k] * hiddenOut[k] }
@@ -226,4 +230,14 @@ public final class ConvLSTM: TraceableLayer {
         let states = [layout(h, [batch] + mapShape + [f]), layout(c, [batch] + mapShape + [f])]
         return (LayerOutput(tensors: [output] + states, masks: [outputMask, nil, nil]), traces)
     }
+}
+
+/// One ConvLSTM step's buffers, shared by the threads that compute its gates.
+private struct ConvLSTMStepPointers: @unchecked Sendable {
+    var gates: UnsafeMutablePointer<Float>
+    var projected: UnsafePointer<Float>
+    var recurrent: UnsafePointer<Float>
+    var cell: UnsafePointer<Float>
+    var newH: UnsafeMutablePointer<Float>
+    var newC: UnsafeMutablePointer<Float>
 }
