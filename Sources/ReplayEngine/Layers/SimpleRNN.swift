@@ -61,4 +61,24 @@ struct SimpleRNNCell: RecurrentCell {
         let function = GateFunction(activation)
         for b in 0..<batch { VectorMath.apply(function, newH + b * units, count: units, rowLength: units) }
     }
+
+    /// The fused form: `h·U` straight into `newH`, then `+ (x·W + b)` and the activation while the
+    /// rows are in cache — no copy of the input, the same numbers (`x·W + b` and `h·U` are each
+    /// rounded before they are added, as Keras adds them).
+    func step(input: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>, recordGates: Bool,
+              h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
+              newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
+              scratch: UnsafeMutablePointer<Float>, batch: Int) {
+        MatrixMultiply.multiply(h, lda: units, recurrentKernel, into: newH, ldc: units, m: batch)
+        let function = GateFunction(activation)
+        // Blocks of rows of about 1K values: the sum stays in L1 for the activation.
+        let block = max(1, 1024 / max(units, 1))
+        var row = 0
+        while row < batch {
+            let count = min(block, batch - row), start = row * units
+            for index in start..<(start + count * units) { newH[index] = input[index] + newH[index] }
+            VectorMath.apply(function, newH + start, count: count * units, rowLength: units)
+            row += count
+        }
+    }
 }
