@@ -103,6 +103,15 @@ enum GlobalHeapCheck {
     /// `headerAddress`: header version 1 or 2, continuation blocks followed. nil when it is not
     /// stored in the header (dense storage) or the header cannot be walked.
     static func attributeData(named name: String, headerAddress: UInt64, layout: Layout, bytes: FileBytes) -> [UInt8]? {
+        headerMessage(headerAddress: headerAddress, layout: layout, bytes: bytes) { type, message in
+            type == 0x0C ? attributeMessageData(message, named: name) : nil
+        }
+    }
+
+    /// The first message of the object header at `headerAddress` (version 1 or 2, continuation
+    /// blocks followed) for which `match(type, body)` gives a value, or nil.
+    static func headerMessage(headerAddress: UInt64, layout: Layout, bytes: FileBytes,
+                              _ match: (Int, [UInt8]) -> [UInt8]?) -> [UInt8]? {
         guard let start = fileOffset(headerAddress, layout), let prefix = bytes.read(start, 16) else { return nil }
         var blocks: [(offset: Int, length: Int, version: Int)] = []
         var creationOrder = false
@@ -146,7 +155,7 @@ enum GlobalHeapCheck {
                     let address = read(message, 0, layout.offsetSize), length = read(message, layout.offsetSize, layout.lengthSize)
                     guard let offset = fileOffset(address, layout), let count = Int(exactly: length) else { return nil }
                     blocks.append((offset, count, block.version == 1 ? 1 : 3))
-                } else if type == 0x0C, let data = attributeMessageData(message, named: name) {
+                } else if let data = match(type, message) {
                     return data
                 }
                 position = dataStart + size

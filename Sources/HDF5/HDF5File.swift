@@ -83,13 +83,33 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
+    /// Throws when libhdf5 must not look anything up in `group` (see `LocalHeapCheck`): only the
+    /// group's header and its local heap are read. Callers hold the library lock.
+    func requireConsistentLocalHeap(_ group: hid_t, described path: String) throws {
+        var address: UInt64 = 0
+        guard chdf5_object_address(group, &address) == 0 else {
+            throw HDF5Error(file: self.path, object: path, message: "cannot locate its object header (\(takeLibraryErrorMessage()))")
+        }
+        let bytes: FileBytes?
+        if let image { bytes = FileBytes(image: image) } else { bytes = FileBytes(path: self.path) }
+        guard let bytes else { throw HDF5Error(file: self.path, object: path, message: "cannot be read to check its local heap") }
+        defer { bytes.close() }
+        if let problem = LocalHeapCheck.problem(groupHeaderAddress: address, bytes: bytes) {
+            throw HDF5Error(file: self.path, object: path, message: "the file is damaged: \(problem)")
+        }
+    }
+
     deinit {
         withLibrary { _ = H5Fclose(identifier) }
     }
 
     /// The root group `/`.
     public func root() throws -> HDF5Group {
-        try HDF5Group(file: self, path: "/")
+        let root = try HDF5Group(file: self, path: "/")
+        // Everything is looked up in the root, so its local heap is checked up front: a damaged
+        // one reads "damaged", not "no model_weights group" from a probe that swallowed it.
+        try withLibrary { try requireConsistentLocalHeap(root.identifier, described: "/") }
+        return root
     }
 
     /// Opens the group at an absolute path.

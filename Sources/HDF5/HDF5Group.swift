@@ -53,6 +53,10 @@ public final class HDF5Group: @unchecked Sendable {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw HDF5Error(file: file.path, object: path, message: "invalid path component '\(name)'")
         }
+        // A group's local heap is checked right before something is looked up in it (not when
+        // the group is opened: Keras never looks inside the group of a layer without weights,
+        // and neither do we, so damage there is not our business).
+        try file.requireConsistentLocalHeap(parent, described: parentPath(of: path))
         guard H5Lexists(parent, name, chdf5_p_default()) > 0 else {
             H5Eclear2(chdf5_e_default())
             throw HDF5Error(file: file.path, object: path, message: "does not exist")
@@ -62,6 +66,12 @@ public final class HDF5Group: @unchecked Sendable {
             let kind = type == Int32(H5L_TYPE_EXTERNAL.rawValue) ? "an external link" : type == Int32(H5L_TYPE_SOFT.rawValue) ? "a soft link" : "an unreadable link"
             throw HDF5Error(file: file.path, object: path, message: "is \(kind); links are not followed")
         }
+    }
+
+    /// `/a/b` for `/a/b/c`, `/` for `/a`.
+    static func parentPath(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+        return String(path[..<slash])
     }
 
     private func childPath(_ relative: String) -> String {
@@ -83,6 +93,7 @@ public final class HDF5Group: @unchecked Sendable {
     /// Names of the links in this group, in name order.
     public func childNames() throws -> [String] {
         try withLibrary {
+            try file.requireConsistentLocalHeap(identifier, described: path)
             var info = H5G_info_t()
             guard H5Gget_info(identifier, &info) >= 0 else {
                 throw HDF5Error(file: file.path, object: path, message: "cannot list members (\(takeLibraryErrorMessage()))")
@@ -118,6 +129,7 @@ public final class HDF5Group: @unchecked Sendable {
             guard let last = components.last else { return .group }
             let parent = components.dropLast().joined(separator: "/")
             let parentGroup = parent.isEmpty ? self : try HDF5Group(file: file, path: childPath(parent))
+            try file.requireConsistentLocalHeap(parentGroup.identifier, described: parentGroup.path)
             guard H5Lexists(parentGroup.identifier, last, chdf5_p_default()) > 0 else {
                 H5Eclear2(chdf5_e_default())
                 throw HDF5Error(file: file.path, object: childPath(relative), message: "does not exist")
@@ -150,6 +162,7 @@ public final class HDF5Group: @unchecked Sendable {
             }
             let parent = components.dropLast().joined(separator: "/")
             let parentGroup = parent.isEmpty ? self : try HDF5Group(file: file, path: childPath(parent))
+            try file.requireConsistentLocalHeap(parentGroup.identifier, described: parentGroup.path)
             return try HDF5Dataset(parent: parentGroup, name: last, path: childPath(relative))
         }
     }

@@ -80,6 +80,23 @@ struct HostileCheckpointTests {
         #expect(message.contains("global heap"), "\(message)")
     }
 
+    /// Fuzz seed 22, case 1161: a group's local heap claiming 2^64 - 1 bytes made libhdf5 corrupt
+    /// the process heap ("malloc(): corrupted top size") at the first lookup in the root group.
+    @Test("a group's local heap with an absurd size or a damaged free list is refused before libhdf5 reads it",
+          arguments: ["size", "free list"])
+    func damagedLocalHeap(_ part: String) throws {
+        var bytes = [UInt8](try Data(contentsOf: Self.source))
+        let heap = try #require(find(Array("HEAP".utf8), in: bytes))
+        // HEAP, version, 3 reserved, then the data segment size and the free-list head (8 bytes each).
+        let field = part == "size" ? heap + 8 : heap + 16
+        for offset in 0..<8 { bytes[field + offset] = part == "size" ? 0xFF : (offset == 0 ? 0xF0 : 0) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString).h5")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let message = try #require(failure(url.path))
+        #expect(message.contains("local heap"), "\(message)")
+    }
+
     @Test("a heap object whose size runs past its collection is refused")
     func heapObjectPastCollection() throws {
         let path = try damagedDescriptor { bytes, _, _, objectAt in bytes[objectAt + 12] = 0x7F }
