@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import Synchronization
 import SafeFiles
 
 /// An HDF5 file opened read-only. Nothing in this module can write to it.
@@ -10,6 +11,8 @@ public final class HDF5File: @unchecked Sendable {
     let identifier: hid_t
     /// The bytes of a file opened from memory (for `GlobalHeapCheck`).
     private let image: [UInt8]?
+    /// Header addresses of the groups whose local heap `LocalHeapCheck` found sound.
+    private let checkedLocalHeaps = Mutex<Set<UInt64>>([])
 
     /// Opens `path` read-only.
     /// - Throws: `HDF5Error` when the file is missing, unreadable or not HDF5.
@@ -70,31 +73,40 @@ public final class HDF5File: @unchecked Sendable {
     /// `object` (see `GlobalHeapCheck`): only that object's header and the heap collections its
     /// descriptors name are read. Callers hold the library lock.
     func requireConsistentStrings(attribute name: String, count: Int, on object: hid_t, described path: String) throws {
-        var address: UInt64 = 0
-        guard chdf5_object_address(object, &address) == 0 else {
-            throw HDF5Error(file: self.path, object: path, message: "cannot locate its object header (\(takeLibraryErrorMessage()))")
-        }
-        let bytes: FileBytes?
-        if let image { bytes = FileBytes(image: image) } else { bytes = FileBytes(path: self.path) }
-        guard let bytes else { throw HDF5Error(file: self.path, object: path, message: "cannot be read to check its string descriptors") }
-        defer { bytes.close() }
-        if let problem = GlobalHeapCheck.problem(attribute: name, count: count, headerAddress: address, bytes: bytes) {
-            throw HDF5Error(file: self.path, object: path, message: "the file is damaged: \(problem)")
+        let address = try headerAddress(of: object, described: path)
+        try requireSound(described: path, reading: "its string descriptors") { bytes in
+            GlobalHeapCheck.problem(attribute: name, count: count, headerAddress: address, bytes: bytes)
         }
     }
 
     /// Throws when libhdf5 must not look anything up in `group` (see `LocalHeapCheck`): only the
-    /// group's header and its local heap are read. Callers hold the library lock.
+    /// group's header and its local heap are read, once per group. Callers hold the library lock.
     func requireConsistentLocalHeap(_ group: hid_t, described path: String) throws {
+        let address = try headerAddress(of: group, described: path)
+        guard !checkedLocalHeaps.withLock({ $0.contains(address) }) else { return }
+        try requireSound(described: path, reading: "its local heap") { bytes in
+            LocalHeapCheck.problem(groupHeaderAddress: address, bytes: bytes)
+        }
+        checkedLocalHeaps.withLock { _ = $0.insert(address) }
+    }
+
+    /// The file address of `object`'s header, as libhdf5 located it.
+    private func headerAddress(of object: hid_t, described path: String) throws -> UInt64 {
         var address: UInt64 = 0
-        guard chdf5_object_address(group, &address) == 0 else {
+        guard chdf5_object_address(object, &address) == 0 else {
             throw HDF5Error(file: self.path, object: path, message: "cannot locate its object header (\(takeLibraryErrorMessage()))")
         }
+        return address
+    }
+
+    /// Runs `problem` on the file's bytes (on disk, or the in-memory image); a problem found is
+    /// thrown as a damaged file.
+    private func requireSound(described path: String, reading what: String, _ problem: (FileBytes) -> String?) throws {
         let bytes: FileBytes?
         if let image { bytes = FileBytes(image: image) } else { bytes = FileBytes(path: self.path) }
-        guard let bytes else { throw HDF5Error(file: self.path, object: path, message: "cannot be read to check its local heap") }
+        guard let bytes else { throw HDF5Error(file: self.path, object: path, message: "cannot be read to check \(what)") }
         defer { bytes.close() }
-        if let problem = LocalHeapCheck.problem(groupHeaderAddress: address, bytes: bytes) {
+        if let problem = problem(bytes) {
             throw HDF5Error(file: self.path, object: path, message: "the file is damaged: \(problem)")
         }
     }

@@ -95,15 +95,8 @@ public final class Convolution: Layer {
     static let windowBufferFloats = 1 << 18
 
     public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
-        var x = try single(inputs)
+        let x = try channelsLastInput(inputs, rank: axes.count, inChannels: inChannels, channelsFirst: channelsFirst)
         let rank = axes.count
-        guard x.rank == rank + 2 else {
-            throw error("expected input (batch, \(rank) spatial axes, channels), found \(x.shapeDescription)")
-        }
-        if channelsFirst { x = x.channelsLast() }
-        guard x.shape[rank + 1] == inChannels else {
-            throw error("expected \(inChannels) input channels, found input \(x.shapeDescription)\(channelsFirst ? " (channels first)" : "")")
-        }
         let batch = x.shape[0]
         let grid = WindowGrid(axes: axes, inputSize: Array(x.shape[1...rank]), padding: padding)
         guard !grid.isEmpty else {
@@ -123,13 +116,7 @@ public final class Convolution: Layer {
         }
         var y = Tensor(shape: [batch] + grid.outputSize + [filters], scalars: out)
         out = []  // y holds the only reference: the bias and activation go in place
-        if channelsFirst {
-            finish(&y, bias: bias, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
-            // Keras applies the activation to the output in its own layout (softmax's axis -1).
-            applyInPlace(activation, &y)
-        } else {
-            finishRows(&y, bias: bias, activation: activation)
-        }
+        finish(&y, bias: bias, activation: activation, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
         return LayerOutput(y)
     }
 
@@ -274,28 +261,46 @@ struct TablePointer: @unchecked Sendable {
     var base: UnsafePointer<Int32>
 }
 
-/// A channels-last convolution output with its bias added, in the layer's own layout: the bias per
-/// channel, or (Keras 3.7+ channels-first quirk) along the last axis when that axis has as many
-/// entries as the bias.
-func finish(_ y: inout Tensor, bias: [Float]?, channelsFirst: Bool, biasAlongLastAxis: Bool) {
-    if channelsFirst { y = y.channelsFirst() }
-    guard let bias else { return }
-    if !channelsFirst { return finishRows(&y, bias: bias, activation: .linear) }
-    let width = y.shape.last ?? 0
-    if !channelsFirst || (biasAlongLastAxis && width == bias.count) {
-        let rows = y.count / max(width, 1)
-        y.scalars.withUnsafeMutableBufferPointer { o in bias.withUnsafeBufferPointer { addBias(o.baseAddress!, $0.baseAddress!, rows: rows, width: width) } }
-    } else {
-        let batch = y.shape[0], channels = y.shape[1], inner = y.shape[2...].reduce(1, *)
-        y.scalars.withUnsafeMutableBufferPointer { o in
-            for b in 0..<batch {
-                for c in 0..<channels {
-                    let start = (b * channels + c) * inner
-                    for i in 0..<inner { o[start + i] += bias[c] }
+/// The single input of a convolution as channels-last `(batch, spatial…, inChannels)`, or an
+/// error naming what was found.
+extension Layer {
+    func channelsLastInput(_ inputs: [Tensor], rank: Int, inChannels: Int, channelsFirst: Bool) throws -> Tensor {
+        var x = try single(inputs)
+        guard x.rank == rank + 2 else {
+            throw error("expected input (batch, \(rank) spatial axes, channels), found \(x.shapeDescription)")
+        }
+        if channelsFirst { x = x.channelsLast() }
+        guard x.shape[rank + 1] == inChannels else {
+            throw error("expected \(inChannels) input channels, found input \(x.shapeDescription)\(channelsFirst ? " (channels first)" : "")")
+        }
+        return x
+    }
+}
+
+/// A channels-last convolution output made the layer's output, in the layer's own layout: the bias
+/// per channel, or (Keras 3.7+ channels-first quirk) along the last axis when that axis has as many
+/// entries as the bias, then the activation (Keras applies it there: softmax's axis -1).
+func finish(_ y: inout Tensor, bias: [Float]?, activation: Activation, channelsFirst: Bool, biasAlongLastAxis: Bool) {
+    guard channelsFirst else { return finishRows(&y, bias: bias, activation: activation) }
+    y = y.channelsFirst()
+    if let bias {
+        let width = y.shape.last ?? 0
+        if biasAlongLastAxis && width == bias.count {
+            // Keras 3.7+ channels_first quirk: the bias runs along the last axis.
+            finishRows(&y, bias: bias, activation: .linear)
+        } else {
+            let batch = y.shape[0], channels = y.shape[1], inner = y.shape[2...].reduce(1, *)
+            y.scalars.withUnsafeMutableBufferPointer { o in
+                for b in 0..<batch {
+                    for c in 0..<channels {
+                        let start = (b * channels + c) * inner
+                        for i in 0..<inner { o[start + i] += bias[c] }
+                    }
                 }
             }
         }
     }
+    applyInPlace(activation, &y)
 }
 
 /// Layers run one after the other as one Keras layer (SeparableConv's depthwise and pointwise parts).

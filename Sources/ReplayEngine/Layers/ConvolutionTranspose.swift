@@ -97,15 +97,8 @@ public final class ConvolutionTranspose: Layer {
     }
 
     public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> LayerOutput {
-        var x = try single(inputs)
+        let x = try channelsLastInput(inputs, rank: axes.count, inChannels: inChannels, channelsFirst: channelsFirst)
         let rank = axes.count
-        guard x.rank == rank + 2 else {
-            throw error("expected input (batch, \(rank) spatial axes, channels), found \(x.shapeDescription)")
-        }
-        if channelsFirst { x = x.channelsLast() }
-        guard x.shape[rank + 1] == inChannels else {
-            throw error("expected \(inChannels) input channels, found input \(x.shapeDescription)\(channelsFirst ? " (channels first)" : "")")
-        }
         let batch = x.shape[0], inputSize = Array(x.shape[1...rank])
         let geometry = (0..<rank).map { self.geometry($0, input: inputSize[$0]) }
         let outputSize = geometry.map(\.length), padBefore = geometry.map(\.padBefore)
@@ -170,8 +163,7 @@ public final class ConvolutionTranspose: Layer {
         }
         var y = Tensor(shape: [batch] + outputSize + [filters], scalars: out)
         out = []  // y holds the only reference: the bias and activation go in place
-        finish(&y, bias: bias, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
-        applyInPlace(activation, &y)
+        finish(&y, bias: bias, activation: activation, channelsFirst: channelsFirst, biasAlongLastAxis: biasAlongLastAxis)
         return LayerOutput(y)
     }
 }
