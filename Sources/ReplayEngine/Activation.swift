@@ -293,15 +293,13 @@ public enum Activation: Sendable, Equatable {
     @usableFromInline
     static func axisWise(_ activation: Activation, _ x: UnsafeMutablePointer<Float>, _ n: Int) {
         guard n > 0 else { return }
-        var largest = -Float.infinity
-        for i in 0..<n { largest = max(largest, x[i]) }
         switch activation {
         case .softmax:
             // Subtract the max so exp never overflows (as Keras/TF do).
-            var sum: Float = 0
-            for i in 0..<n { x[i] = expf(x[i] - largest); sum += x[i] }
-            for i in 0..<n { x[i] /= sum }
+            VectorMath.softmaxRow(x, count: n)
         case .logSoftmax:
+            var largest = -Float.infinity
+            for i in 0..<n { largest = max(largest, x[i]) }
             var sum: Float = 0
             for i in 0..<n { sum += expf(x[i] - largest) }
             let logSum = logf(sum)

@@ -18,10 +18,26 @@ public enum MaskedSoftmax {
     /// `x` with softmax taken over `axes` (resolved, sorted); `mask` (1 = keep) broadcasts to
     /// `x` from the trailing axes.
     public static func apply(_ x: Tensor, axes: [Int], mask: Tensor?, style: Style) -> Tensor {
-        var logits = x
+        var result = x
+        applyInPlace(&result, axes: axes, mask: mask, style: style)
+        return result
+    }
+
+    /// ``apply(_:axes:mask:style:)`` on `x` itself, with the scores first multiplied by `scale`
+    /// when given (attention's `(q·k)·scale`, rounded before masking as Keras rounds it): no copy
+    /// of the scores when the axes are the trailing ones.
+    public static func applyInPlace(_ x: inout Tensor, axes: [Int], mask: Tensor?, style: Style, scale: Float? = nil) {
+        let shape = x.shape, rank = x.rank
+        // With a mask the scale comes first, in its own pass; without one each row applies it.
+        let rowScale = mask == nil ? scale : nil
         if let mask {
-            let index = BroadcastIndex(from: mask.shape, to: x.shape)
-            logits.scalars.withUnsafeMutableBufferPointer { values in
+            if let scale {
+                x.scalars.withUnsafeMutableBufferPointer { values in
+                    for position in values.indices { values[position] *= scale }
+                }
+            }
+            let index = BroadcastIndex(from: mask.shape, to: shape)
+            x.scalars.withUnsafeMutableBufferPointer { values in
                 for position in values.indices where mask.scalars[index[position]] == 0 {
                     switch style {
                     case .keras3, .largeNegative: values[position] = -1e9
@@ -31,11 +47,12 @@ public enum MaskedSoftmax {
             }
         }
         // Put the softmax axes last, take each row, put them back.
-        let rest = (0..<x.rank).filter { !axes.contains($0) }
+        let rest = (0..<rank).filter { !axes.contains($0) }
         let permutation = rest + axes
-        var moved = logits.transposedIfNeeded(permutation)
-        let row = axes.reduce(1) { $0 * x.shape[$1] }
-        moved.scalars.withUnsafeMutableBufferPointer { values in
+        let moves = permutation != Array(0..<rank)
+        if moves { x = x.transposed(permutation) }
+        let row = axes.reduce(1) { $0 * shape[$1] }
+        x.scalars.withUnsafeMutableBufferPointer { values in
             guard row > 0, values.count > 0 else { return }
             // Rows are independent: split them over the cores when there are many.
             let rows = values.count / row, single = axes.count == 1
@@ -44,26 +61,30 @@ public enum MaskedSoftmax {
             Parallelism.run(threads) { slice in
                 for r in (rows * slice / threads)..<(rows * (slice + 1) / threads) {
                     if single {
-                        Activation.axisWise(.softmax(axis: -1), base.c + r * row, row)
+                        VectorMath.softmaxRow(base.c + r * row, count: row, scale: rowScale)
                     } else {
-                        logSumExpForm(base.c + r * row, row)
+                        logSumExpForm(base.c + r * row, row, scale: rowScale)
                     }
                 }
             }
         }
-        var inverse = [Int](repeating: 0, count: permutation.count)
-        for (position, axis) in permutation.enumerated() { inverse[axis] = position }
-        var result = moved.transposedIfNeeded(inverse)
-        if let mask, style == .keras3 {
-            let index = BroadcastIndex(from: mask.shape, to: x.shape)
-            for position in result.scalars.indices where mask.scalars[index[position]] == 0 { result.scalars[position] = 0 }
+        if moves {
+            var inverse = [Int](repeating: 0, count: permutation.count)
+            for (position, axis) in permutation.enumerated() { inverse[axis] = position }
+            x = x.transposed(inverse)
         }
-        return result
+        if let mask, style == .keras3 {
+            let index = BroadcastIndex(from: mask.shape, to: shape)
+            x.scalars.withUnsafeMutableBufferPointer { values in
+                for position in values.indices where mask.scalars[index[position]] == 0 { values[position] = 0 }
+            }
+        }
     }
 
     /// Keras' softmax over several axes: `exp(x - logsumexp(x))`, with TensorFlow's
     /// `reduce_logsumexp` (`max + log(Σ exp(x - max))`).
-    static func logSumExpForm(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
+    static func logSumExpForm(_ x: UnsafeMutablePointer<Float>, _ n: Int, scale: Float?) {
+        if let scale { for i in 0..<n { x[i] *= scale } }
         var largest = -Float.infinity
         for i in 0..<n { largest = max(largest, x[i]) }
         if !largest.isFinite { largest = 0 }

@@ -41,10 +41,11 @@ public final class ScoreAttention: Layer {
         let batch = query.shape[0], tq = query.shape[1], tv = value.shape[1], dim = query.shape[2]
         if case .additive(let scale?) = score, scale.count != dim { throw error("expected scale of \(dim) values, found \(scale.count)") }
         var scores: Tensor
+        var dotScale: Float?  // multiplied into the scores by the softmax
         switch score {
         case .dot(let scale):
             scores = try Einsum("bqd,bkd->bqk").apply(query, key)
-            if let scale { scores.scalars = scores.scalars.map { $0 * scale } }
+            dotScale = scale
         case .concat, .additive:
             var values = [Float](repeating: 0, count: batch * tq * tv)
             var terms = [Float](repeating: 0, count: dim)
@@ -88,7 +89,8 @@ public final class ScoreAttention: Layer {
             }
             scoresMask = Tensor(shape: [batch, tq, tv], scalars: causal)
         }
-        let weights = MaskedSoftmax.apply(scores, axes: [2], mask: scoresMask, style: .subtractLarge)
+        MaskedSoftmax.applyInPlace(&scores, axes: [2], mask: scoresMask, style: .subtractLarge, scale: dotScale)
+        let weights = scores
         var output = try Einsum("bqk,bkd->bqd").apply(weights, value)
         if let queryMask {
             guard queryMask.shape == [batch, tq] else { throw error("expected query mask (\(batch), \(tq)), found \(queryMask.shapeDescription)") }

@@ -118,17 +118,19 @@ public final class MultiHeadAttention: Layer {
         }
 
         var scores: Tensor
-        if fusedPath {
-            scores = try dotProduct.apply(key, query)
-            scores.scalars = scores.scalars.map { $0 * scale }
-        } else {
-            query.scalars = query.scalars.map { $0 * scale }
-            scores = try dotProduct.apply(key, query)
+        if !fusedPath {
+            query.scalars.withUnsafeMutableBufferPointer { values in
+                for position in values.indices { values[position] *= scale }
+            }
         }
+        scores = try dotProduct.apply(key, query)
         if let scoresMask, !(scoresMask.rank == scores.rank && zip(scoresMask.shape, scores.shape).allSatisfy({ $0 == 1 || $0 == $1 })) {
             throw error("attention mask \(scoresMask.shapeDescription) does not broadcast to the scores \(scores.shapeDescription)")
         }
-        let weights = MaskedSoftmax.apply(scores, axes: softmaxAxes.map { $0 < 0 ? $0 + scores.rank : $0 }, mask: scoresMask, style: maskStyle)
+        // The fused path scales the product; the softmax does it on each row as it reads it.
+        MaskedSoftmax.applyInPlace(&scores, axes: softmaxAxes.map { $0 < 0 ? $0 + scores.rank : $0 }, mask: scoresMask,
+                                   style: maskStyle, scale: fusedPath ? scale : nil)
+        let weights = scores
         let attended = try combine.apply(weights, value)
         let output = try outputProjection.call([attended], masks: [nil]).tensors[0]
         if returnScores { return LayerOutput(tensors: [output, weights], masks: [queryMask, nil]) }
