@@ -28,9 +28,11 @@ public enum Parallelism {
         #endif
     }()
 
-    /// Runs `body(index)` for `0..<count`, concurrently when `count > 1`.
+    /// Runs `body(index)` for `0..<count`, concurrently when `count > 1`: on the engine's own
+    /// helper threads (``WorkerPool``), or Dispatch's when those are busy (a nested call).
     static func run(_ count: Int, _ body: @Sendable (Int) -> Void) {
         if count <= 1 { if count == 1 { body(0) }; return }
+        if let pool = WorkerPool.shared, pool.run(count, body) { return }
         DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
 }

@@ -33,12 +33,15 @@ final class StepBarrier: Sendable {
     }
 }
 
-/// Runs `body(0)` on the calling thread and `body(1)` on a thread of its own, at the same time,
+/// Runs `body(0)` on the calling thread and `body(1)` on another thread (a pool helper, or one
+/// started for it), at the same time,
 /// and returns when both have finished. Unlike `DispatchQueue.concurrentPerform`, the two are
 /// guaranteed to run concurrently, which bodies that meet at a ``StepBarrier`` need. Returns false,
 /// having run nothing, when no thread can be created (the caller then runs a single-thread path).
 enum ThreadPair {
     static func run(_ body: @escaping @Sendable (Int) -> Void) -> Bool {
+        // A pool helper is already running (or spinning), which saves a thread start per call.
+        if let pool = WorkerPool.shared, pool.helpers >= 1, pool.run(2, body) { return true }
         let context = Unmanaged.passRetained(ThreadBody { body(1) }).toOpaque()
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { context in
