@@ -80,6 +80,11 @@ public enum MatrixMultiply {
             for i in 0..<m { block1x8(rule, a + i * lda, b + j, n: n, c + i * n + j, k: k) }
             j += 8
         }
+        if j + 4 <= n {
+            // Attention's 20-wide score rows: 16 + 4, not 16 + 4 scalar columns.
+            for i in 0..<m { block1x4(rule, a + i * lda, b + j, n: n, c + i * n + j, k: k) }
+            j += 4
+        }
         if j < n {
             for i in 0..<m {
                 let row = a + i * lda
@@ -144,10 +149,25 @@ public enum MatrixMultiply {
     }
 }
 
+extension MatrixMultiply {
+    @inlinable @inline(__always)
+    static func block1x4<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, n: Int,
+                                                _ c: UnsafeMutablePointer<Float>, k: Int) {
+        var c0 = UnsafeRawPointer(c).loadUnaligned(as: SIMD4<Float>.self)
+        var bp = b
+        for p in 0..<k {
+            c0 = Rule.add(c0, a[p], UnsafeRawPointer(bp).loadUnaligned(as: SIMD4<Float>.self))
+            bp += n
+        }
+        UnsafeMutableRawPointer(c).storeBytes(of: c0, as: SIMD4<Float>.self)
+    }
+}
+
 /// `sum + s·v` with a given rounding; chosen once per multiply so the loops specialize.
 @usableFromInline
 protocol MultiplyAddRule {
     static func add(_ sum: Float, _ a: Float, _ b: Float) -> Float
+    static func add(_ sum: SIMD4<Float>, _ s: Float, _ v: SIMD4<Float>) -> SIMD4<Float>
     static func add(_ sum: SIMD8<Float>, _ s: Float, _ v: SIMD8<Float>) -> SIMD8<Float>
     static func add(_ sum: SIMD16<Float>, _ s: Float, _ v: SIMD16<Float>) -> SIMD16<Float>
 }
@@ -161,6 +181,15 @@ enum FusedMultiplyAdd: MultiplyAddRule {
         return sum.addingProduct(a, b)
         #else
         return Float(Double(sum) + Double(a) * Double(b))
+        #endif
+    }
+
+    @inlinable @inline(__always)
+    static func add(_ sum: SIMD4<Float>, _ s: Float, _ v: SIMD4<Float>) -> SIMD4<Float> {
+        #if arch(arm64) || REPLAY_HARDWARE_FMA
+        return sum.addingProduct(s, v)
+        #else
+        return SIMD4<Float>(SIMD4<Double>(sum) + Double(s) * SIMD4<Double>(v))
         #endif
     }
 
@@ -191,6 +220,8 @@ enum FusedMultiplyAdd: MultiplyAddRule {
 enum SeparateMultiplyAdd: MultiplyAddRule {
     @inlinable @inline(__always)
     static func add(_ sum: Float, _ a: Float, _ b: Float) -> Float { sum + a * b }
+    @inlinable @inline(__always)
+    static func add(_ sum: SIMD4<Float>, _ s: Float, _ v: SIMD4<Float>) -> SIMD4<Float> { sum + s * v }
     @inlinable @inline(__always)
     static func add(_ sum: SIMD8<Float>, _ s: Float, _ v: SIMD8<Float>) -> SIMD8<Float> { sum + s * v }
     @inlinable @inline(__always)
