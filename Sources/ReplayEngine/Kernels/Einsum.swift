@@ -78,25 +78,31 @@ public struct Einsum: Sendable, Equatable {
             // Name the ellipsis axes with private characters so every axis is a letter.
             let ellipsis = (0..<ellipsisRank).map { Character(UnicodeScalar(0xE000 + $0)!) }
             let left = ellipsis + einsum.left, output = ellipsis + einsum.output, right = einsum.right
-            var size: [Character: Int] = [:]
-            for (letter, dimension) in Array(zip(left, leftShape)) + Array(zip(right, rightShape)) {
-                if let known = size[letter], known != dimension {
-                    throw EinsumError("einsum axis '\(letter)' is \(known) in one operand and \(dimension) in the other")
+            // A handful of letters: a linear list, not a hashed dictionary (built on every call).
+            var letters: [Character] = [], sizes: [Int] = []
+            for (letter, dimension) in zip(left + right, leftShape + rightShape) {
+                if let known = letters.firstIndex(of: letter) {
+                    guard sizes[known] == dimension else {
+                        throw EinsumError("einsum axis '\(letter)' is \(sizes[known]) in one operand and \(dimension) in the other")
+                    }
+                } else {
+                    letters.append(letter)
+                    sizes.append(dimension)
                 }
-                size[letter] = dimension
             }
+            func size(_ letter: Character) -> Int { sizes[letters.firstIndex(of: letter)!] }
             let batchLetters = output.filter { left.contains($0) && right.contains($0) }
             let contracted = left.filter { right.contains($0) && !output.contains($0) }
             let leftFree = left.filter { !right.contains($0) }
             let rightFree = right.filter { !left.contains($0) }
             leftPermutation = (batchLetters + leftFree + contracted).map { left.firstIndex(of: $0)! }
             rightPermutation = (batchLetters + contracted + rightFree).map { right.firstIndex(of: $0)! }
-            func product(_ letters: [Character]) -> Int { letters.reduce(1) { $0 * size[$1]! } }
+            func product(_ group: [Character]) -> Int { group.reduce(1) { $0 * size($1) } }
             batch = product(batchLetters); m = product(leftFree); k = product(contracted); n = product(rightFree)
             let productLetters = batchLetters + leftFree + rightFree
-            productShape = productLetters.map { size[$0]! }
+            productShape = productLetters.map(size)
             outputPermutation = output.map { productLetters.firstIndex(of: $0)! }
-            outputShape = output.map { size[$0]! }
+            outputShape = output.map(size)
             self.leftShape = leftShape
             self.rightShape = rightShape
         }
