@@ -13,7 +13,7 @@
 /// `addingProduct` becomes a `fmaf` library call per lane (~30× slower), so there it is
 /// emulated in Double: `a·b` is exact in Double and the sum is rounded to Float (equal to a true
 /// FMA except in vanishingly rare double-rounding ties), ~4.5× slower than `.separate`. Package.swift
-/// builds ReplayEngine for `-target-cpu haswell` (AVX2 + FMA) and defines `REPLAY_HARDWARE_FMA`,
+/// builds ReplayEngine for `-target-cpu haswell` (AVX2 + FMA; `skylake-avx512` with AVX-512) and defines `REPLAY_HARDWARE_FMA`,
 /// which makes `.fused` the `vfmadd` instruction: same numbers, and the fastest rule of all.
 public enum MatrixMultiply {
     /// How each `c += a·b` is rounded.
