@@ -69,6 +69,9 @@ public struct Einsum: Sendable, Equatable {
         var outputPermutation: [Int]
         var outputShape: [Int]
         var leftShape: [Int], rightShape: [Int]
+        /// One free letter per operand and one contracted letter: the products run on views of
+        /// the operands in place (``StridedProduct``), with no transposed copies.
+        var strided: StridedProduct?
 
         init(_ einsum: Einsum, _ leftShape: [Int], _ rightShape: [Int]) throws {
             let ellipsisRank = einsum.leftEllipsis ? leftShape.count - einsum.left.count : 0
@@ -105,9 +108,35 @@ public struct Einsum: Sendable, Equatable {
             outputShape = output.map(size)
             self.leftShape = leftShape
             self.rightShape = rightShape
+            if leftFree.count == 1, contracted.count == 1, rightFree.count == 1 {
+                func stride(_ letter: Character, in axes: [Character]) -> Int {
+                    guard let axis = axes.firstIndex(of: letter) else { return 0 }
+                    return axes[(axis + 1)...].reduce(1) { $0 * size($1) }
+                }
+                let product = StridedProduct(
+                    m: m, k: k, n: n,
+                    a: (row: stride(leftFree[0], in: left), column: stride(contracted[0], in: left)),
+                    b: (row: stride(contracted[0], in: right), column: stride(rightFree[0], in: right)),
+                    c: (row: stride(leftFree[0], in: output), column: stride(rightFree[0], in: output)),
+                    batchSizes: batchLetters.map(size),
+                    batchStrides: batchLetters.map { (stride($0, in: left), stride($0, in: right), stride($0, in: output)) })
+                // The kernel writes rows of contiguous columns: one of the output's two axes must be innermost.
+                if product.c.column == 1 || product.c.row == 1 { strided = product }
+            }
         }
 
         func run(_ a: [Float], _ b: [Float]) -> Tensor {
+            if let strided, batch * m * n > 0 {
+                var out = [Float](repeating: 0, count: batch * m * n)
+                a.withUnsafeBufferPointer { lp in
+                    b.withUnsafeBufferPointer { rp in
+                        out.withUnsafeMutableBufferPointer { cp in
+                            strided.run(lp.baseAddress!, rp.baseAddress!, cp.baseAddress!)
+                        }
+                    }
+                }
+                return Tensor(shape: outputShape, scalars: out)
+            }
             let left = Tensor(shape: leftShape, scalars: a).transposedIfNeeded(leftPermutation)
             let right = Tensor(shape: rightShape, scalars: b).transposedIfNeeded(rightPermutation)
             var product = [Float](repeating: 0, count: batch * m * n)
@@ -131,6 +160,76 @@ public struct Einsum: Sendable, Equatable {
             return Tensor(shape: productShape, scalars: product).transposedIfNeeded(outputPermutation)
         }
     }
+}
+
+/// `C = A·B` for every batch index, each matrix a strided view: element `(i, p)` of A at
+/// `i·a.row + p·a.column` from the batch index's offset, and so on. A product whose output
+/// columns are not contiguous runs transposed (`Cᵀ = Bᵀ·Aᵀ`: the same products and sums); an
+/// operand whose inner axis is not contiguous is first copied into a small contiguous block.
+/// Every element is summed in contracted order from zero with one rounding per multiply-add,
+/// exactly as the transposing path computes it, so the numbers are the same.
+struct StridedProduct {
+    typealias Strides = (row: Int, column: Int)
+    let m: Int, k: Int, n: Int
+    let a: Strides, b: Strides, c: Strides
+    let batchSizes: [Int]
+    /// Per batch letter: its stride in the left operand, the right operand and the output.
+    let batchStrides: [(Int, Int, Int)]
+
+    func run(_ left: UnsafePointer<Float>, _ right: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        // Transposed when the output's contiguous axis is the left operand's free one.
+        guard k > 0 else { return }  // the output stays zero
+        let transposed = c.column != 1 && c.row == 1
+        let (rows, columns) = transposed ? (n, m) : (m, n)
+        let first: Strides = transposed ? (b.column, b.row) : a       // (rows × k)
+        let second: Strides = transposed ? (a.column, a.row) : b      // (k × columns)
+        let target: Strides = transposed ? (c.column, c.row) : c
+        let (firstBase, secondBase) = transposed ? (right, left) : (left, right)
+        let batch = batchSizes.reduce(1, *)
+        // Offsets of each batch index in (left, right, output).
+        var offsets = [(Int, Int, Int)](repeating: (0, 0, 0), count: batch)
+        var index = [Int](repeating: 0, count: batchSizes.count)
+        for position in 0..<batch {
+            var offset = (0, 0, 0)
+            for axis in batchSizes.indices {
+                offset.0 += index[axis] * batchStrides[axis].0
+                offset.1 += index[axis] * batchStrides[axis].1
+                offset.2 += index[axis] * batchStrides[axis].2
+            }
+            offsets[position] = offset
+            var axis = batchSizes.count - 1
+            while axis >= 0 { index[axis] += 1; if index[axis] < batchSizes[axis] { break }; index[axis] = 0; axis -= 1 }
+        }
+        let packFirst = first.column != 1, packSecond = second.column != 1
+        let threads = batch > 1 && batch * m * k * n >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, batch) : 1
+        let pointers = EinsumPointers(a: firstBase, b: secondBase, c: out)
+        offsets.withUnsafeBufferPointer { offsetBuffer in
+            let offsetsPointer = OffsetsPointer(base: offsetBuffer.baseAddress!)
+            Parallelism.run(threads) { slice in
+                let firstBlock = UnsafeMutablePointer<Float>.allocate(capacity: packFirst ? rows * k : 1)
+                let secondBlock = UnsafeMutablePointer<Float>.allocate(capacity: packSecond ? k * columns : 1)
+                defer { firstBlock.deallocate(); secondBlock.deallocate() }
+                for position in (batch * slice / threads)..<(batch * (slice + 1) / threads) {
+                    let offset = offsetsPointer.base[position]
+                    var x = pointers.a + (transposed ? offset.1 : offset.0), lda = first.row
+                    var y = pointers.b + (transposed ? offset.0 : offset.1), ldb = second.row
+                    if packFirst {
+                        for i in 0..<rows { for p in 0..<k { firstBlock[i * k + p] = x[i * first.row + p * first.column] } }
+                        x = UnsafePointer(firstBlock); lda = k
+                    }
+                    if packSecond {
+                        for p in 0..<k { for j in 0..<columns { secondBlock[p * columns + j] = y[p * second.row + j * second.column] } }
+                        y = UnsafePointer(secondBlock); ldb = columns
+                    }
+                    MatrixMultiply.multiply(x, lda: lda, y, ldb: ldb, into: pointers.c + offset.2, ldc: target.row, m: rows, k: k, n: columns)
+                }
+            }
+        }
+    }
+}
+
+private struct OffsetsPointer: @unchecked Sendable {
+    let base: UnsafePointer<(Int, Int, Int)>
 }
 
 /// The operands and product of one einsum, shared by the threads of one call.

@@ -32,13 +32,21 @@ public enum MatrixMultiply {
     public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
                                 m: Int, k: Int, n: Int, accumulate: Bool = false, rounding: MultiplyAdd = .fused) {
         if !accumulate { c.initialize(repeating: 0, count: m * n) }
+        multiply(a, lda: k, b, ldb: n, into: c, ldc: n, m: m, k: k, n: n, rounding: rounding)
+    }
+
+    /// `c += a·b` with rows `lda`, `ldb` and `ldc` apart (views into larger tensors: an einsum's
+    /// per-head blocks multiply in place, without transposing the operands first).
+    @inlinable
+    public static func multiply(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                                into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, k: Int, n: Int, rounding: MultiplyAdd = .fused) {
         guard m > 0, n > 0, k > 0 else { return }
         var k0 = 0
         while k0 < k {
             let kCount = min(kBlock, k - k0)
             switch rounding {
-            case .fused: panel(FusedMultiplyAdd.self, a + k0, lda: k, b + k0 * n, c, m: m, k: kCount, n: n)
-            case .separate: panel(SeparateMultiplyAdd.self, a + k0, lda: k, b + k0 * n, c, m: m, k: kCount, n: n)
+            case .fused: panel(FusedMultiplyAdd.self, a + k0, lda: lda, b + k0 * ldb, ldb: ldb, c, ldc: ldc, m: m, k: kCount, n: n)
+            case .separate: panel(SeparateMultiplyAdd.self, a + k0, lda: lda, b + k0 * ldb, ldb: ldb, c, ldc: ldc, m: m, k: kCount, n: n)
             }
             k0 += kCount
         }
@@ -59,39 +67,39 @@ public enum MatrixMultiply {
         return c
     }
 
-    /// `c += a·b` for one k block; `a` rows are `lda` apart, `b` and `c` rows are `n` apart.
+    /// `c += a·b` for one k block; rows of `a`, `b` and `c` are `lda`, `ldb` and `ldc` apart.
     @inlinable
-    static func panel<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>,
-                                             _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int) {
+    static func panel<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                                             _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, k: Int, n: Int) {
         var j = 0
         while j + 16 <= n {
             var i = 0
             while i + 4 <= m {
-                block4x16(rule, a + i * lda, lda: lda, b + j, n: n, c + i * n + j, k: k)
+                block4x16(rule, a + i * lda, lda: lda, b + j, ldb: ldb, c + i * ldc + j, ldc: ldc, k: k)
                 i += 4
             }
             while i < m {
-                block1x16(rule, a + i * lda, b + j, n: n, c + i * n + j, k: k)
+                block1x16(rule, a + i * lda, b + j, ldb: ldb, c + i * ldc + j, k: k)
                 i += 1
             }
             j += 16
         }
         if j + 8 <= n {
-            for i in 0..<m { block1x8(rule, a + i * lda, b + j, n: n, c + i * n + j, k: k) }
+            for i in 0..<m { block1x8(rule, a + i * lda, b + j, ldb: ldb, c + i * ldc + j, k: k) }
             j += 8
         }
         if j + 4 <= n {
             // Attention's 20-wide score rows: 16 + 4, not 16 + 4 scalar columns.
-            for i in 0..<m { block1x4(rule, a + i * lda, b + j, n: n, c + i * n + j, k: k) }
+            for i in 0..<m { block1x4(rule, a + i * lda, b + j, ldb: ldb, c + i * ldc + j, k: k) }
             j += 4
         }
         if j < n {
             for i in 0..<m {
                 let row = a + i * lda
                 for column in j..<n {
-                    var sum = c[i * n + column]
-                    for p in 0..<k { sum = Rule.add(sum, row[p], b[p * n + column]) }
-                    c[i * n + column] = sum
+                    var sum = c[i * ldc + column]
+                    for p in 0..<k { sum = Rule.add(sum, row[p], b[p * ldb + column]) }
+                    c[i * ldc + column] = sum
                 }
             }
         }
@@ -108,9 +116,9 @@ public enum MatrixMultiply {
     }
 
     @inlinable @inline(__always)
-    static func block4x16<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, n: Int,
-                                                 _ c: UnsafeMutablePointer<Float>, k: Int) {
-        var c0 = load16(c), c1 = load16(c + n), c2 = load16(c + 2 * n), c3 = load16(c + 3 * n)
+    static func block4x16<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                                                 _ c: UnsafeMutablePointer<Float>, ldc: Int, k: Int) {
+        var c0 = load16(c), c1 = load16(c + ldc), c2 = load16(c + 2 * ldc), c3 = load16(c + 3 * ldc)
         let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
         var bp = b
         for p in 0..<k {
@@ -119,45 +127,43 @@ public enum MatrixMultiply {
             c1 = Rule.add(c1, a1[p], bv)
             c2 = Rule.add(c2, a2[p], bv)
             c3 = Rule.add(c3, a3[p], bv)
-            bp += n
+            bp += ldb
         }
-        store16(c0, c); store16(c1, c + n); store16(c2, c + 2 * n); store16(c3, c + 3 * n)
+        store16(c0, c); store16(c1, c + ldc); store16(c2, c + 2 * ldc); store16(c3, c + 3 * ldc)
     }
 
     @inlinable @inline(__always)
-    static func block1x16<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, n: Int,
+    static func block1x16<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int,
                                                  _ c: UnsafeMutablePointer<Float>, k: Int) {
         var c0 = load16(c)
         var bp = b
         for p in 0..<k {
             c0 = Rule.add(c0, a[p], load16(bp))
-            bp += n
+            bp += ldb
         }
         store16(c0, c)
     }
 
     @inlinable @inline(__always)
-    static func block1x8<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, n: Int,
+    static func block1x8<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int,
                                                 _ c: UnsafeMutablePointer<Float>, k: Int) {
         var c0 = UnsafeRawPointer(c).loadUnaligned(as: SIMD8<Float>.self)
         var bp = b
         for p in 0..<k {
             c0 = Rule.add(c0, a[p], UnsafeRawPointer(bp).loadUnaligned(as: SIMD8<Float>.self))
-            bp += n
+            bp += ldb
         }
         UnsafeMutableRawPointer(c).storeBytes(of: c0, as: SIMD8<Float>.self)
     }
-}
 
-extension MatrixMultiply {
     @inlinable @inline(__always)
-    static func block1x4<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, n: Int,
+    static func block1x4<Rule: MultiplyAddRule>(_ rule: Rule.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int,
                                                 _ c: UnsafeMutablePointer<Float>, k: Int) {
         var c0 = UnsafeRawPointer(c).loadUnaligned(as: SIMD4<Float>.self)
         var bp = b
         for p in 0..<k {
             c0 = Rule.add(c0, a[p], UnsafeRawPointer(bp).loadUnaligned(as: SIMD4<Float>.self))
-            bp += n
+            bp += ldb
         }
         UnsafeMutableRawPointer(c).storeBytes(of: c0, as: SIMD4<Float>.self)
     }
