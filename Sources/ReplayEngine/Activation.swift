@@ -205,8 +205,8 @@ public enum Activation: Sendable, Equatable {
         case .linear: return
         case .relu: for i in 0..<count { x[i] = x[i] > 0 ? x[i] : 0 }
         case .relu6: for i in 0..<count { x[i] = min(max(x[i], 0), 6) }
-        case .sigmoid: for i in 0..<count { x[i] = Activation.sigmoidScalar(x[i]) }
-        case .tanh: for i in 0..<count { x[i] = tanhf(x[i]) }
+        case .sigmoid: Activation.sigmoidInPlace(x, count: count)
+        case .tanh: Activation.tanhInPlace(x, count: count)
         case .hardSigmoid(let variant): for i in 0..<count { x[i] = Activation.hardSigmoidScalar(x[i], variant) }
         default:
             if isElementwise {
@@ -287,6 +287,25 @@ public enum Activation: Sendable, Equatable {
         if x > threshold { return x }
         if x < -threshold { return expf(x) }
         return log1pf(expf(x))
+    }
+
+    /// sigmoid of `count` values in place, as TensorFlow computes a tensor of `count` values: 8 at
+    /// a time with Eigen's packet function (``VectorMath/sigmoid(_:)``), and the last `count % 8`
+    /// with its scalar one, `e / (1 + e)` for `e = expf(min(x, 16.6355324))`.
+    @usableFromInline
+    static func sigmoidInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let whole = count & ~7
+        VectorMath.map(x, count: whole, VectorMath.sigmoid)
+        for i in whole..<count {
+            let e = expf(min(x[i], 16.6355324))
+            x[i] = e < Float.leastNormalMagnitude ? 0 : e / (1 + e)  // denormals flushed, as TensorFlow runs
+        }
+    }
+
+    /// tanh of `count` values in place: TensorFlow's own tanh, bit for bit (``VectorMath/tanh(_:)``).
+    @usableFromInline
+    static func tanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.map(x, count: count, VectorMath.tanh)
     }
 
     /// softmax / logSoftmax / sparsemax of one contiguous vector.

@@ -1,11 +1,12 @@
 /// Vectorised `exp`, `sigmoid` and `tanh` for the recurrent gates, 8 lanes at a time.
 ///
-/// `exp` is Cephes' `expf` (Cody–Waite range reduction, degree-6 polynomial, about 1 ulp);
-/// `sigmoid = 1/(1 + exp(-x))` as the scalar path computes it; `tanh` is Eigen's rational
-/// function (what TensorFlow's CPU kernels compute). These replace one libm call per gate value
-/// in the time loop. With hardware FMA (`REPLAY_HARDWARE_FMA`) the polynomials and the range
-/// reduction use fused multiply-adds. Worst case against Double (VectorMathAccuracyTests): exp
-/// 0.9, sigmoid 2.0, tanh 4.3 ulp. The functions are `@_transparent` so the LSTM chunk gets them
+/// `sigmoid` and `tanh` are TensorFlow 2.21's own (Eigen's packet functions as TensorFlow's PyPI
+/// build compiles them: no FMA), so a recurrent layer of a tf-keras 2.21 or Keras 3.15 file
+/// replays bit for bit — LSTM, GRU and SimpleRNN outputs of the zoo models equal
+/// `model.predict`'s exactly. `exp` (softmax) is Cephes' `expf` (Cody–Waite range reduction,
+/// degree-6 polynomial, about 1 ulp; with hardware FMA, `REPLAY_HARDWARE_FMA`, its polynomial
+/// uses fused multiply-adds). Worst case against Double (VectorMathAccuracyTests): exp 0.9,
+/// sigmoid and tanh a few ulp. The functions are `@_transparent` so the LSTM chunk gets them
 /// inlined and their chains overlap.
 enum VectorMath {
     typealias V = SIMD8<Float>
@@ -44,32 +45,56 @@ enum VectorMath {
         return y * unsafeBitCast((n &+ 127) &<< 23, to: V.self)
     }
 
+    /// sigmoid as TensorFlow 2.21's CPU kernels compute it, bit for bit (Eigen's
+    /// `scalar_logistic_op<float>` packet path, each multiply and add rounded separately as in
+    /// TensorFlow's PyPI build): `e = exp(x/2)²` from a Cephes range reduction and a degree-5
+    /// polynomial, then `e / (1 + e)`; 0 below -104 and where `e` is a denormal (TensorFlow flushes
+    /// them to zero), x clamped at 16.6355324 (where it reaches 1).
     @_transparent
-    static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
+    static func sigmoid(_ input: V) -> V {
+        let high = V(repeating: 16.6355324), half = V(repeating: 0.5)
+        var x = input.replacing(with: high, where: input .> high) * half
+        let m = (x * V(repeating: 1.44269504088896341) + half).rounded(.down)
+        x = m * V(repeating: -0.693359375) + x
+        let r = m * V(repeating: 2.12194440e-4) + x
+        let r2 = r * r
+        let even = r2 * V(repeating: 4.1898667812347412109375e-2) + V(repeating: 0.49999141693115234375)
+        let odd = r2 * V(repeating: 8.33471305668354034423828125e-3) + V(repeating: 0.16666877269744873046875)
+        var p = r * odd + even
+        p = r2 * p + (r + 1)
+        // 2^m: m + 127 in the exponent field, clamped to 0...255 (a NaN input, whose p is NaN
+        // anyway, gets 0 here: converting NaN to an integer would trap).
+        let unclamped = m + 127
+        let biased = unclamped.replacing(with: 0, where: unclamped .< 0 .| unclamped .!= unclamped).replacing(with: 255, where: unclamped .> 255)
+        var e = p * unsafeBitCast(SIMD8<Int32>(biased) &<< 23, to: V.self)
+        e = e * e
+        // TensorFlow runs its kernels with denormals flushed to zero: sigmoid(-90) is 0 there.
+        e = e.replacing(with: 0, where: e .< Float.leastNormalMagnitude)
+        return (e / (1 + e)).replacing(with: 0, where: input .< -104)
+    }
 
-    /// tanh as Eigen computes it for float (TensorFlow's CPU kernels use it): a 13/6-degree odd/even
-    /// rational function of the input clamped to ±7.90531110763549805 (where it reaches ±1), and
-    /// the input itself below 0.0004. No exp, one division: half the work of Cephes' `tanhf`
-    /// (exp-based, used here before; ~5 % of the seed autoencoder's time), at ≤ 4.3 ulp instead
-    /// of ≤ 1.2 (VectorMathAccuracyTests); replays stay within 2.4e-7 of Keras either way.
+    /// tanh as TensorFlow 2.21's CPU kernels compute it, bit for bit (checked on 200,000 values
+    /// against `tf.tanh` of the TensorFlow that writes tf-keras 2.21 and Keras 3.15 files): Eigen's
+    /// 9/8-degree odd/even rational function of the input clamped to ±7.90738964080810547 (where
+    /// it reaches ±1), with each multiply and add rounded separately — TensorFlow's PyPI build has
+    /// no FMA, and with one the last bit differs in 30 % of values. The 13/6-degree function of
+    /// older Eigen, used here before, differed from it by up to 6 ulp, enough to move a 100-step
+    /// SimpleRNN 1.1e-6 away from Keras. ≤ 2 ulp from the true tanh (VectorMathAccuracyTests);
+    /// Theano-era files, whose tanh was libm's, stay well within 1e-6 too.
     @_transparent
     static func tanh(_ input: V) -> V {
-        let limit = V(repeating: 7.90531110763549805)
+        let limit = V(repeating: 7.90738964080810547)
         var x = input.replacing(with: limit, where: input .> limit)
         x = x.replacing(with: -limit, where: x .< -limit)
-        let x2 = x * x
-        var p = fma(x2, V(repeating: -2.76076847742355e-16), V(repeating: 2.00018790482477e-13))
-        p = fma(x2, p, V(repeating: -8.60467152213735e-11))
-        p = fma(x2, p, V(repeating: 5.12229709037114e-08))
-        p = fma(x2, p, V(repeating: 1.48572235717979e-05))
-        p = fma(x2, p, V(repeating: 6.37261928875436e-04))
-        p = fma(x2, p, V(repeating: 4.89352455891786e-03))
-        p = x * p
-        var q = fma(x2, V(repeating: 1.19825839466702e-06), V(repeating: 1.18534705686654e-04))
-        q = fma(x2, q, V(repeating: 2.26843463243900e-03))
-        q = fma(x2, q, V(repeating: 4.89352518554385e-03))
-        let magnitude = unsafeBitCast(unsafeBitCast(input, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: V.self)
-        return (p / q).replacing(with: input, where: magnitude .< 0.0004)
+        let x2 = x * x, x3 = x2 * x
+        var p = V(repeating: 1.394553628e-8) * x2 + V(repeating: 2.102733560e-5)
+        p = p * x2 + V(repeating: 3.520756727e-3)
+        p = p * x2 + V(repeating: 1.340216100e-1)
+        var q = V(repeating: 8.015776984e-7) * x2 + V(repeating: 3.326951409e-4)
+        q = q * x2 + V(repeating: 2.597254514e-2)
+        q = q * x2 + V(repeating: 4.673548340e-1)
+        q = q * x2 + V(repeating: 1)
+        return (x3 * p + x) / q
     }
 
     /// The four LSTM gates at once: sigmoid of `zi`, `zf`, `zo` and tanh of `zg`, value for value
@@ -77,9 +102,7 @@ enum VectorMath {
     /// exp/division chains overlap.
     @_transparent
     static func lstmGates(_ zi: V, _ zf: V, _ zg: V, _ zo: V) -> (i: V, f: V, g: V, o: V) {
-        let ei = exp(-zi), ef = exp(-zf), eo = exp(-zo)
-        let i = 1 / (1 + ei), f = 1 / (1 + ef), o = 1 / (1 + eo)
-        return (i, f, tanh(zg), o)
+        (sigmoid(zi), sigmoid(zf), tanh(zg), sigmoid(zo))
     }
 
     /// Softmax of one row in place, as TensorFlow's kernel computes it: `e = exp(x - max(x))`,
