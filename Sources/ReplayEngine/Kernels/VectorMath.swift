@@ -52,9 +52,16 @@ enum VectorMath {
     /// them to zero), x clamped at 16.6355324 (where it reaches 1).
     @_transparent
     static func sigmoid(_ input: V) -> V {
-        let high = V(repeating: 16.6355324), half = V(repeating: 0.5)
-        var x = input.replacing(with: high, where: input .> high) * half
-        let m = (x * V(repeating: 1.44269504088896341) + half).rounded(.down)
+        // Below -104 Eigen returns 0; clamped there, e below underflows to 0 (flushed) all the same.
+        let high = V(repeating: 16.6355324), low = V(repeating: -104), half = V(repeating: 0.5)
+        var x = input.replacing(with: high, where: input .> high)
+        x = x.replacing(with: low, where: x .< low) * half
+        // floor without a per-lane call: round to nearest with the 1.5·2^23 trick, then step
+        // down where that rounded up (exact for these |v| < 2^22).
+        let v = x * V(repeating: 1.44269504088896341) + half
+        let magic = V(repeating: 12582912.0)
+        let nearest = (v + magic) - magic
+        let m = nearest - V(repeating: 1).replacing(with: 0, where: nearest .<= v)
         x = m * V(repeating: -0.693359375) + x
         let r = m * V(repeating: 2.12194440e-4) + x
         let r2 = r * r
@@ -62,15 +69,15 @@ enum VectorMath {
         let odd = r2 * V(repeating: 8.33471305668354034423828125e-3) + V(repeating: 0.16666877269744873046875)
         var p = r * odd + even
         p = r2 * p + (r + 1)
-        // 2^m: m + 127 in the exponent field, clamped to 0...255 (a NaN input, whose p is NaN
-        // anyway, gets 0 here: converting NaN to an integer would trap).
-        let unclamped = m + 127
-        let biased = unclamped.replacing(with: 0, where: unclamped .< 0 .| unclamped .!= unclamped).replacing(with: 255, where: unclamped .> 255)
-        var e = p * unsafeBitCast(SIMD8<Int32>(biased) &<< 23, to: V.self)
+        // 2^m (m in -53...12 here): the integer m + 127 sits in the low mantissa bits of
+        // m + 127 + 2^23; moved to the exponent field. No float-to-integer conversion, which
+        // would trap on NaN.
+        let biased = unsafeBitCast(m + V(repeating: 127 + 8388608.0), to: SIMD8<UInt32>.self) &- 0x4B00_0000
+        var e = p * unsafeBitCast(biased &<< 23, to: V.self)
         e = e * e
         // TensorFlow runs its kernels with denormals flushed to zero: sigmoid(-90) is 0 there.
         e = e.replacing(with: 0, where: e .< Float.leastNormalMagnitude)
-        return (e / (1 + e)).replacing(with: 0, where: input .< -104)
+        return e / (1 + e)
     }
 
     /// tanh as TensorFlow 2.21's CPU kernels compute it, bit for bit (checked on 200,000 values
