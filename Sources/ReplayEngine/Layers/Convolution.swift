@@ -136,6 +136,26 @@ public final class Convolution: Layer {
         let table = tables.table(for: grid)
         let imageSize = grid.inputPositions * inChannels
         let inChannels = self.inChannels, groups = self.groups, groupKernels = self.groupKernels, filters = self.filters
+        // One spatial axis, no dilation, no padding: the unfolded row of output t is the input's
+        // own contiguous slice from position t·stride, so the multiply reads the input in place
+        // (rows stride·C apart) instead of copying each window (Conv1D's im2col copied K times
+        // the input).
+        if width > 32, groups == 1, axes.count == 1, axes[0].dilation == 1, grid.padBefore == [0],
+           (positions - 1) * axes[0].stride + axes[0].kernel <= grid.inputPositions {
+            let step = axes[0].stride * inChannels, kernel = groupKernels[0]
+            let threads = work >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, max(1, rows / 64)) : 1
+            Parallelism.run(threads) { slice in
+                let last = rows * (slice + 1) / threads
+                var row = rows * slice / threads
+                while row < last {
+                    let b = row / positions, t = row % positions, count = min(last - row, positions - t)
+                    MatrixMultiply.multiply(pointers.a + b * imageSize + t * step, lda: step, kernel,
+                                            into: pointers.c + row * filters, ldc: filters, m: count)
+                    row += count
+                }
+            }
+            return
+        }
         // A narrow window (a few taps of one channel: an image's first layer) is summed straight
         // into the filters, 8 at a time, in the multiply's order: unfolding it would cost more
         // than the multiply-adds.
