@@ -72,8 +72,23 @@ extension RecurrentDriver {
                     // Row r of step t's x·kernel is at stepProjection + r·projectionStride.
                     let stepProjection = shared.projection + (t - blockFirst) * width
                     let projectionStride = block * width
-                    for range in panels {
-                        MatrixMultiply.multiply(hCurrent, lda: u, cell.recurrentKernel, panels: range, into: shared.hu, ldc: width, m: rows)
+                    // Serpentine: odd steps walk this thread's panels backwards (4 at a time), so the
+                    // part of the kernel the previous step read last, still in L2, is read first.
+                    // A half kernel larger than L2 (LSTM(512): 2 MiB) then comes half from L2
+                    // instead of all from L3. Columns are independent: the same numbers.
+                    if s % 2 == 0 {
+                        for range in panels {
+                            MatrixMultiply.multiply(hCurrent, lda: u, cell.recurrentKernel, panels: range, into: shared.hu, ldc: width, m: rows)
+                        }
+                    } else {
+                        for range in panels.reversed() {
+                            var upper = range.upperBound
+                            while upper > range.lowerBound {
+                                let lower = max(range.lowerBound, upper - 4)
+                                MatrixMultiply.multiply(hCurrent, lda: u, cell.recurrentKernel, panels: lower..<upper, into: shared.hu, ldc: width, m: rows)
+                                upper = lower
+                            }
+                        }
                     }
                     for r in 0..<rows {
                         LSTMCell.fusedRow(input: stepProjection + r * projectionStride + lo, hu: shared.hu + r * width + lo, bias: bias.map { $0 + lo },
