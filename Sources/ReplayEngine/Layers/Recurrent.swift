@@ -363,6 +363,11 @@ extension RecurrentDriver {
         var previousT = -1
         // Without a mask the states are double-buffered: (hCurrent, cCurrent) in, (hNext, cNext) out.
         let swapping = buffers.mask == nil
+        // A SimpleRNN returning sequences writes each step's h straight into its output slot and
+        // reads it back from there (rows time·units apart): no copy of every step's state.
+        let direct = swapping && settings.returnSequences && settings.traceCount == 0 && cell is SimpleRNNCell
+        let outputRows = buffers.sequenceOutput.map { $0 + first * time * u }
+        var hStride = u
         var hCurrent = h, hNext = newH
         var cCurrent: UnsafeMutablePointer<Float>? = hasC ? c! : nil, cNext: UnsafeMutablePointer<Float>? = hasC ? newC : nil
         for s in 0..<time {
@@ -390,8 +395,12 @@ extension RecurrentDriver {
                     for r in 0..<count { (stepProjection + r * width).update(from: blockProjection + (r * blockSteps + row) * width, count: width) }
                     input = stepProjection
                 }
-                cell.step(input: input, gates: stepInput, recordGates: settings.traceCount > 0,
-                          h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
+                if direct {
+                    (cell as! SimpleRNNCell).step(input: input, h: hCurrent, hStride: hStride, newH: outputRows! + s * u, newHStride: time * u, batch: count)
+                } else {
+                    cell.step(input: input, gates: stepInput, recordGates: settings.traceCount > 0,
+                              h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
+                }
             } else if let packed {
                 let rowStride = time * inputDimension
                 var repeated = previousT >= 0 && inputDimension > 0
@@ -411,15 +420,22 @@ extension RecurrentDriver {
                     }
                 }
                 previousT = t
-                cell.step(input: stepProjection, gates: stepInput, recordGates: settings.traceCount > 0,
-                          h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
+                if direct {
+                    (cell as! SimpleRNNCell).step(input: stepProjection, h: hCurrent, hStride: hStride, newH: outputRows! + s * u, newHStride: time * u, batch: count)
+                } else {
+                    cell.step(input: stepProjection, gates: stepInput, recordGates: settings.traceCount > 0,
+                              h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
+                }
             } else {
                 for r in 0..<count {
                     (stepInput + r * width).update(from: buffers.projected + ((first + r) * time + t) * width, count: width)
                 }
                 cell.step(projected: stepInput, h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
             }
-            if swapping {
+            if direct {
+                hCurrent = outputRows! + s * u
+                hStride = time * u
+            } else if swapping {
                 // No mask: every row keeps the new states; swap the buffers instead of copying.
                 swap(&hCurrent, &hNext)
                 swap(&cCurrent, &cNext)
@@ -464,7 +480,11 @@ extension RecurrentDriver {
                 }
             }
         }
-        if swapping {
+        if direct, time > 0 {
+            // The final state is the last output slot of each row.
+            for r in 0..<count { (h + r * u).update(from: hCurrent + r * hStride, count: u) }
+            (buffers.previousOutput + first * u).update(from: h, count: count * u)
+        } else if swapping {
             if hCurrent != h { h.update(from: hCurrent, count: count * u) }
             if hasC, let cCurrent, cCurrent != c! { c!.update(from: cCurrent, count: count * u) }
             (buffers.previousOutput + first * u).update(from: h, count: count * u)
