@@ -227,7 +227,11 @@ enum RecurrentDriver {
         let maskValues = mask?.scalars ?? []
         // Rows never interact: split the batch into contiguous slices, one thread each, every
         // slice running the whole time loop (same numbers as one slice; one join per call).
-        let slices = batch >= 8 ? max(1, min(threads, batch / 4)) : 1
+        // Not for a layer whose whole call is a few microseconds of multiply-adds (LSTM(16), 20
+        // steps, 32 rows: 0.9 M): there the hand-off costs more than it saves, and on a VM whose
+        // other core is sometimes taken it doubled the call's time.
+        let multiplyAdds = batch * time * cell.projectionWidth * (cell.inputDimension + cell.units)
+        let slices = batch >= 8 && multiplyAdds >= 1 << 21 ? max(1, min(threads, batch / 4)) : 1
         projected.withUnsafeMutableBufferPointer { projected in
             h.withUnsafeMutableBufferPointer { h in
                 c.withUnsafeMutableBufferPointer { c in
