@@ -144,9 +144,7 @@ public struct Einsum: Sendable, Equatable {
                 right.scalars.withUnsafeBufferPointer { rp in
                     product.withUnsafeMutableBufferPointer { cp in
                         guard m > 0, n > 0, k > 0 else { return }
-                        // Many small products (attention scores: one per batch row and head) are
-                        // split over the cores; one large one is left to a single call.
-                        let threads = batch > 1 && batch * m * k * n >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, batch) : 1
+                        let threads = Einsum.threads(batch: batch, multiplyAdds: batch * m * k * n)
                         let pointers = EinsumPointers(a: lp.baseAddress!, b: rp.baseAddress!, c: cp.baseAddress!)
                         Parallelism.run(threads) { slice in
                             for index in (batch * slice / threads)..<(batch * (slice + 1) / threads) {
@@ -159,6 +157,14 @@ public struct Einsum: Sendable, Equatable {
             }
             return Tensor(shape: productShape, scalars: product).transposedIfNeeded(outputPermutation)
         }
+    }
+}
+
+extension Einsum {
+    /// Many small products (attention scores: one per batch row and head) are split over the
+    /// cores; one large one, or little work in all, stays on one thread.
+    static func threads(batch: Int, multiplyAdds: Int) -> Int {
+        batch > 1 && multiplyAdds >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, batch) : 1
     }
 }
 
@@ -201,7 +207,7 @@ struct StridedProduct {
             while axis >= 0 { index[axis] += 1; if index[axis] < batchSizes[axis] { break }; index[axis] = 0; axis -= 1 }
         }
         let packFirst = first.column != 1, packSecond = second.column != 1
-        let threads = batch > 1 && batch * m * k * n >= RowParallel.minimumWork ? min(Parallelism.maximumThreads, batch) : 1
+        let threads = Einsum.threads(batch: batch, multiplyAdds: batch * m * k * n)
         let pointers = EinsumPointers(a: firstBase, b: secondBase, c: out)
         offsets.withUnsafeBufferPointer { offsetBuffer in
             let offsetsPointer = OffsetsPointer(base: offsetBuffer.baseAddress!)

@@ -142,6 +142,24 @@ protocol RecurrentCell: Sendable {
               h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
               newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
               scratch: UnsafeMutablePointer<Float>, batch: Int)
+
+    /// True when the cell implements the strided step below (see the extension).
+    var writesStridedState: Bool { get }
+    func step(input: UnsafePointer<Float>, h: UnsafePointer<Float>, hStride: Int,
+              newH: UnsafeMutablePointer<Float>, newHStride: Int, batch: Int)
+}
+
+/// The strided form of the fused step, for cells with no state but `h` (`writesStridedState`):
+/// `h` read and the new `h` written with row strides. When such a cell returns sequences
+/// unmasked and untraced, the driver lets it write each step's state straight into the output
+/// sequence instead of copying it there. Other cells keep these defaults, never called.
+extension RecurrentCell {
+    var writesStridedState: Bool { false }
+
+    func step(input: UnsafePointer<Float>, h: UnsafePointer<Float>, hStride: Int,
+              newH: UnsafeMutablePointer<Float>, newHStride: Int, batch: Int) {
+        preconditionFailure("\(Self.self) does not write strided states")
+    }
 }
 
 extension RecurrentCell {
@@ -367,9 +385,9 @@ extension RecurrentDriver {
         var previousT = -1
         // Without a mask the states are double-buffered: (hCurrent, cCurrent) in, (hNext, cNext) out.
         let swapping = buffers.mask == nil
-        // A SimpleRNN returning sequences writes each step's h straight into its output slot and
-        // reads it back from there (rows time·units apart): no copy of every step's state.
-        let direct = swapping && settings.returnSequences && settings.traceCount == 0 && cell is SimpleRNNCell
+        // A cell that can (SimpleRNN), returning sequences, writes each step's h straight into its
+        // output slot and reads it back from there (rows time·units apart): no copy per step.
+        let direct = swapping && settings.returnSequences && settings.traceCount == 0 && cell.writesStridedState
         let outputRows = buffers.sequenceOutput.map { $0 + first * time * u }
         var hStride = u
         var hCurrent = h, hNext = newH
@@ -400,7 +418,7 @@ extension RecurrentDriver {
                     input = stepProjection
                 }
                 if direct {
-                    (cell as! SimpleRNNCell).step(input: input, h: hCurrent, hStride: hStride, newH: outputRows! + s * u, newHStride: time * u, batch: count)
+                    cell.step(input: input, h: hCurrent, hStride: hStride, newH: outputRows! + s * u, newHStride: time * u, batch: count)
                 } else {
                     cell.step(input: input, gates: stepInput, recordGates: settings.traceCount > 0,
                               h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
@@ -425,7 +443,7 @@ extension RecurrentDriver {
                 }
                 previousT = t
                 if direct {
-                    (cell as! SimpleRNNCell).step(input: stepProjection, h: hCurrent, hStride: hStride, newH: outputRows! + s * u, newHStride: time * u, batch: count)
+                    cell.step(input: stepProjection, h: hCurrent, hStride: hStride, newH: outputRows! + s * u, newHStride: time * u, batch: count)
                 } else {
                     cell.step(input: stepProjection, gates: stepInput, recordGates: settings.traceCount > 0,
                               h: hCurrent, c: cCurrent, newH: hNext, newC: cNext, scratch: scratch, batch: count)
@@ -484,7 +502,7 @@ extension RecurrentDriver {
                 }
             }
         }
-        if direct, time > 0 {
+        if direct {
             // The final state is the last output slot of each row.
             for r in 0..<count { (h + r * u).update(from: hCurrent + r * hStride, count: u) }
             (buffers.previousOutput + first * u).update(from: h, count: count * u)

@@ -51,6 +51,7 @@ struct SimpleRNNCell: RecurrentCell {
     var stateCount: Int { 1 }
     func scratchCount(batch: Int) -> Int { batch * units }
     var gateNames: [String] { [] }
+    var writesStridedState: Bool { true }
 
     func step(projected x: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
               newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
@@ -62,9 +63,12 @@ struct SimpleRNNCell: RecurrentCell {
         for b in 0..<batch { VectorMath.apply(function, newH + b * units, count: units, rowLength: units) }
     }
 
-    /// The fused form with state rows `hStride` / `newHStride` apart: with return_sequences the
-    /// driver passes the output sequence itself, so each step's state is written where it is
-    /// returned and read back from there (the copy per step was 13 % of a batch-256 replay).
+    /// The fused form: `h·U` straight into `newH`, then `+ (x·W + b)` and the activation while the
+    /// row is in cache — no copy of the input, the same numbers (`x·W + b` and `h·U` are each
+    /// rounded before they are added, as Keras adds them). State rows are `hStride` / `newHStride`
+    /// apart: with return_sequences the driver passes the output sequence itself, so each step's
+    /// state is written where it is returned and read back from there (the copy per step was 13 %
+    /// of a batch-256 replay).
     func step(input: UnsafePointer<Float>, h: UnsafePointer<Float>, hStride: Int,
               newH: UnsafeMutablePointer<Float>, newHStride: Int, batch: Int) {
         MatrixMultiply.multiply(h, lda: hStride, recurrentKernel, into: newH, ldc: newHStride, m: batch)
@@ -76,23 +80,10 @@ struct SimpleRNNCell: RecurrentCell {
         }
     }
 
-    /// The fused form: `h·U` straight into `newH`, then `+ (x·W + b)` and the activation while the
-    /// rows are in cache — no copy of the input, the same numbers (`x·W + b` and `h·U` are each
-    /// rounded before they are added, as Keras adds them).
     func step(input: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>, recordGates: Bool,
               h: UnsafePointer<Float>, c: UnsafePointer<Float>?,
               newH: UnsafeMutablePointer<Float>, newC: UnsafeMutablePointer<Float>?,
               scratch: UnsafeMutablePointer<Float>, batch: Int) {
-        MatrixMultiply.multiply(h, lda: units, recurrentKernel, into: newH, ldc: units, m: batch)
-        let function = GateFunction(activation)
-        // Blocks of rows of about 1K values: the sum stays in L1 for the activation.
-        let block = max(1, 1024 / max(units, 1))
-        var row = 0
-        while row < batch {
-            let count = min(block, batch - row), start = row * units
-            for index in start..<(start + count * units) { newH[index] = input[index] + newH[index] }
-            VectorMath.apply(function, newH + start, count: count * units, rowLength: units)
-            row += count
-        }
+        step(input: input, h: h, hStride: units, newH: newH, newHStride: units, batch: batch)
     }
 }
